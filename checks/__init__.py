@@ -1,0 +1,1 @@
+"""Data-quality checks: suites -> specs -> metrics -> SQL per dialect -> results -> scores (pure)."""

@@ -1,0 +1,1 @@
+"""Loaders: source deliveries -> staging -> cleansed -> golden customer -> star."""

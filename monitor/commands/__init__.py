@@ -1,0 +1,1 @@
+"""CLI commands, one module each; listed in monitor.cli.COMMANDS."""

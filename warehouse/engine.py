@@ -1,0 +1,118 @@
+"""Engines from warehouse URLs: DuckDB (embedded default), PostgreSQL (psycopg 3), SQL Server/Synapse (pyodbc)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from warehouse.dialects import Dialect, dialect_of_engine
+from warehouse.errors import BadWarehouseURL, WarehouseUnavailable
+
+SUPPORTED = "duckdb:///FILE, postgresql+psycopg://USER@HOST/DB or mssql+pyodbc://...?driver=ODBC+Driver+18+for+SQL+Server"
+
+
+def masked(url: str | URL) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    try:
+        u = url if isinstance(url, URL) else make_url(url)
+        return u.render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+def parse_url(url: str) -> URL:
+    """Parse and normalise a warehouse URL; raise BadWarehouseURL (password masked) if unusable."""
+    try:
+        u = make_url(url)
+    except Exception:
+        raise BadWarehouseURL(
+            f"cannot parse warehouse URL {masked(url)!r}; expected {SUPPORTED}."
+        ) from None
+    backend = u.get_backend_name()
+    if backend in ("postgres", "postgresql") and u.get_driver_name() in ("", "postgres", "psycopg2"):
+        u = u.set(drivername="postgresql+psycopg")
+    elif backend == "duckdb":
+        pass
+    elif backend == "mssql":
+        if u.get_driver_name() != "pyodbc":
+            u = u.set(drivername="mssql+pyodbc")
+    elif backend != "postgresql":
+        raise BadWarehouseURL(
+            f"unsupported warehouse {backend!r} in {masked(u)!r}; expected {SUPPORTED}."
+        )
+    if backend == "duckdb" and u.database not in (None, "", ":memory:"):
+        parent = Path(u.database).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise BadWarehouseURL(
+                f"DuckDB file {u.database!r}: folder {str(parent)!r} does not exist; create it or "
+                "choose another path."
+            )
+    return u
+
+
+def create_engine(
+    url: str | URL, *, schema: str | None = None, read_only: bool = False, **kwargs: Any
+) -> Engine:
+    """An engine for the warehouse at `url`.
+
+    - DuckDB: `read_only=True` opens the file without taking the writer lock (the console does this).
+    - PostgreSQL: `schema` sets the search_path, so unqualified DDL and queries use that schema.
+    - SQL Server/Synapse: `fast_executemany=True`, because Synapse rejects multi-row INSERT VALUES.
+    """
+    u = parse_url(url) if isinstance(url, str) else url
+    backend = u.get_backend_name()
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+    if backend == "duckdb":
+        if read_only:
+            connect_args["read_only"] = True
+        # One process may write a DuckDB file at a time: don't keep idle connections holding it.
+        kwargs.setdefault("poolclass", sa.pool.NullPool)
+    elif backend == "postgresql":
+        if schema:
+            connect_args["options"] = f"-c search_path={schema}"
+        kwargs.setdefault("pool_pre_ping", True)
+    elif backend == "mssql":
+        try:
+            import pyodbc  # noqa: F401  (imported only for SQL Server URLs: it needs libodbc)
+        except ImportError as e:
+            raise WarehouseUnavailable(
+                f"SQL Server/Synapse needs pyodbc and the unixODBC library ({e}); install the Debian "
+                "package 'unixodbc' and Microsoft ODBC Driver 18."
+            ) from None
+        kwargs.setdefault("fast_executemany", True)
+    return sa.create_engine(u, connect_args=connect_args, **kwargs)
+
+
+def dialect_of(engine: Engine) -> Dialect:
+    """UtilityFlow's dialect record for an engine."""
+    return dialect_of_engine(engine.dialect.name)
+
+
+def is_lock_error(error: BaseException) -> bool:
+    """True when DuckDB refused to open because another process holds the file's write lock."""
+    text = str(error)
+    return "Could not set lock on file" in text or "Conflicting lock is held" in text
+
+
+def connect_checked(engine: Engine) -> sa.Connection:
+    """Open a connection, turning 'cannot reach' and 'file is locked' into WarehouseUnavailable."""
+    try:
+        return engine.connect()
+    except Exception as e:
+        if is_lock_error(e):
+            raise WarehouseUnavailable(
+                f"warehouse {masked(engine.url)} is busy: another UtilityFlow process holds the DuckDB "
+                "write lock. Wait for it to finish and retry."
+            ) from None
+        raise WarehouseUnavailable(
+            f"cannot connect to warehouse {masked(engine.url)}: {type(e).__name__}: "
+            f"{_first_line(e)}. Check that it is running and the URL is right."
+        ) from None
+
+
+def _first_line(e: BaseException) -> str:
+    msg = str(getattr(e, "orig", None) or e).strip().splitlines()
+    return msg[0] if msg else type(e).__name__
