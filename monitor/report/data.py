@@ -291,7 +291,8 @@ def _incidents(incidents: list[dict[str, Any]], scope: Period) -> Incidents:
     end = _end_of(scope)
     opened = [i for i in incidents if start <= i["opened_at"] < end]
     resolved = [i for i in incidents if i["resolved_at"] is not None and start <= i["resolved_at"] < end]
-    still_open = [i for i in incidents if i["opened_at"] < end and (i["resolved_at"] is None or i["resolved_at"] >= end)]
+    still_open = [i for i in incidents
+                  if i["opened_at"] < end and (i["resolved_at"] is None or i["resolved_at"] >= end)]
     hours = [(i["resolved_at"] - i["opened_at"]).total_seconds() / 3600 for i in resolved]
     return Incidents(
         opened=len(opened), resolved=len(resolved), open_at_end=len(still_open),

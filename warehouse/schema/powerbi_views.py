@@ -15,7 +15,9 @@ from __future__ import annotations
 from warehouse.schema import View
 
 # Month ends of the calendar: the last date_key of each year_month.
-_MONTH_ENDS = "SELECT year_month, MAX(date_key) AS date_key, MAX(full_date) AS month_end FROM dim_date GROUP BY year_month"
+_MONTH_ENDS = (
+    "SELECT year_month, MAX(date_key) AS date_key, MAX(full_date) AS month_end FROM dim_date GROUP BY year_month"
+)
 
 
 def _valid_at_month_end(alias: str, start: str, end: str) -> str:

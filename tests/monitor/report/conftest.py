@@ -13,12 +13,14 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from warehouse.engine import create_engine
 from warehouse.migrate import migrate
 
 Row = dict[str, Any]
@@ -103,7 +105,8 @@ def _mart(seed: Seed, rng: random.Random) -> None:
                 ))
                 for suffix, dimension, severity, base in CHECKS:
                     for stage in ("raw", "cleansed"):
-                        version = 2 if (source, suffix) == ("cis", "email_valid") and when >= datetime(2026, 9, 20) else 1
+                        changed = (source, suffix) == ("cis", "email_valid") and when >= datetime(2026, 9, 20)
+                        version = 2 if changed else 1
                         key = keys[(f"{source}.{suffix}|{stage}", dataset, version)]
                         rate = base * (1 - 0.3 * month_index) * (0.4 if stage == "cleansed" else 1.0)
                         failed = int(1000 * rate) + rng.randint(0, 5) if base else 0
@@ -255,3 +258,20 @@ def filled(warehouse: Engine, seed: Seed) -> Iterator[tuple[Engine, Seed]]:
     migrate(warehouse)
     insert_seed(warehouse, seed)
     yield warehouse, seed
+
+
+@pytest.fixture
+def pii() -> tuple[str, ...]:
+    """The personal data planted in the star: none of it may reach a report."""
+    return PII
+
+
+@pytest.fixture
+def duckdb_file(tmp_path: Path) -> str:
+    """A DuckDB warehouse file holding the seed, closed again (as the CLI finds it)."""
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    engine = create_engine(url)
+    migrate(engine)
+    insert_seed(engine, build_seed())
+    engine.dispose()
+    return url
