@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
     "report": ("monitor.commands.report:command", "Write the executive quality trend report (HTML, PDF)."),
+    "powerbi": ("monitor.commands.powerbi:command", "Export the Power BI project, or push batch scores."),
 }
 
 

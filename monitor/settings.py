@@ -38,6 +38,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("powerbi_api_url", "https://api.powerbi.com/v1.0/myorg",
+            "Power BI REST API base URL for `powerbi push` (add /groups/<workspace id> for a workspace)."),
+    Setting("powerbi_token", "", "Microsoft Entra access token for the Power BI REST API (secret).", secret=True),
+    Setting("powerbi_push_state", ".utilityflow/powerbi_push.json",
+            "File remembering the last batch pushed to each Power BI push dataset."),
 )
 
 
@@ -52,6 +57,9 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
+    powerbi_api_url: str = "https://api.powerbi.com/v1.0/myorg"
+    powerbi_token: str = ""
+    powerbi_push_state: str = ".utilityflow/powerbi_push.json"
 
     @classmethod
     def load(
