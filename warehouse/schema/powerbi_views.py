@@ -2,7 +2,9 @@
 
 Star-friendly: every fact-like view carries a `date_key` (YYYYMMDD) that joins `v_pbi_date`, and keeps the
 sums a ratio is built from (weighted score sums, numerators and denominators) so that any slice re-aggregates
-from counts, never by averaging percentages. Written once in PostgreSQL SQL and transpiled by sqlglot (see
+from counts, never by averaging percentages. Aggregates are CAST to one type (sums of counts to BIGINT, of
+scores to DOUBLE PRECISION), because SUM's result type differs by dialect and the Power BI model types each
+column once. Written once in PostgreSQL SQL and transpiled by sqlglot (see
 `warehouse.views` for the rules: CAST, COALESCE, NULLIF, CASE, window functions only).
 
 Snapshot KPIs (contactability, duplicate customers, GIS-CIS links) come from SCD2 history: a dimension
@@ -52,8 +54,11 @@ FROM dim_date""",
         "v_pbi_dq_score",
         """
 SELECT date_key, dataset_name, COALESCE(source, 'none') AS source, stage, dimension_name,
-       checks, checks_failed, checks_warned, checks_errored, rows_evaluated, rows_failed,
-       weighted_score_sum, weight_sum
+       CAST(checks AS BIGINT) AS checks, CAST(checks_failed AS BIGINT) AS checks_failed,
+       CAST(checks_warned AS BIGINT) AS checks_warned, CAST(checks_errored AS BIGINT) AS checks_errored,
+       CAST(rows_evaluated AS BIGINT) AS rows_evaluated, CAST(rows_failed AS BIGINT) AS rows_failed,
+       CAST(weighted_score_sum AS DOUBLE PRECISION) AS weighted_score_sum,
+       CAST(weight_sum AS BIGINT) AS weight_sum
 FROM v_dq_daily_score""",
         "Daily score inputs by dataset, source, stage and DAMA dimension: score = "
         "SUM(weighted_score_sum) / SUM(weight_sum) over any slice.",
@@ -62,10 +67,12 @@ FROM v_dq_daily_score""",
         "v_pbi_dq_improvement",
         """
 SELECT date_key, COALESCE(source, 'none') AS source, dimension_name,
-       SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END) AS raw_weighted_score_sum,
-       SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END) AS raw_weight_sum,
-       SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END) AS cleansed_weighted_score_sum,
-       SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END) AS cleansed_weight_sum
+       CAST(SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END) AS DOUBLE PRECISION)
+         AS raw_weighted_score_sum,
+       CAST(SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END) AS BIGINT) AS raw_weight_sum,
+       CAST(SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END) AS DOUBLE PRECISION)
+         AS cleansed_weighted_score_sum,
+       CAST(SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END) AS BIGINT) AS cleansed_weight_sum
 FROM v_dq_daily_score
 WHERE stage IN ('raw', 'cleansed')
 GROUP BY date_key, COALESCE(source, 'none'), dimension_name""",

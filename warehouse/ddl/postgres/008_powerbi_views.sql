@@ -27,14 +27,14 @@ SELECT
   COALESCE(source, 'none') AS source,
   stage,
   dimension_name,
-  checks,
-  checks_failed,
-  checks_warned,
-  checks_errored,
-  rows_evaluated,
-  rows_failed,
-  weighted_score_sum,
-  weight_sum
+  CAST(checks AS BIGINT) AS checks,
+  CAST(checks_failed AS BIGINT) AS checks_failed,
+  CAST(checks_warned AS BIGINT) AS checks_warned,
+  CAST(checks_errored AS BIGINT) AS checks_errored,
+  CAST(rows_evaluated AS BIGINT) AS rows_evaluated,
+  CAST(rows_failed AS BIGINT) AS rows_failed,
+  CAST(weighted_score_sum AS DOUBLE PRECISION) AS weighted_score_sum,
+  CAST(weight_sum AS BIGINT) AS weight_sum
 FROM v_dq_daily_score;
 
 DROP VIEW IF EXISTS v_pbi_dq_improvement CASCADE;
@@ -44,10 +44,10 @@ SELECT
   date_key,
   COALESCE(source, 'none') AS source,
   dimension_name,
-  SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END) AS raw_weighted_score_sum,
-  SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END) AS raw_weight_sum,
-  SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END) AS cleansed_weighted_score_sum,
-  SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END) AS cleansed_weight_sum
+  CAST(SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END) AS DOUBLE PRECISION) AS raw_weighted_score_sum,
+  CAST(SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END) AS BIGINT) AS raw_weight_sum,
+  CAST(SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END) AS DOUBLE PRECISION) AS cleansed_weighted_score_sum,
+  CAST(SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END) AS BIGINT) AS cleansed_weight_sum
 FROM v_dq_daily_score
 WHERE
   stage IN ('raw', 'cleansed')
