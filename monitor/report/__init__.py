@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -15,7 +16,9 @@ from monitor.report.data import ReportData, gather, score_range
 from monitor.report.html import render
 from monitor.report.period import Period, month, parse_period
 
-__all__ = ["ReportOutput", "gather", "parse_period", "render", "write_demo_report", "write_report"]
+__all__ = [
+    "ReportOutput", "gather", "parse_period", "render", "write_demo_report", "write_monthly_report", "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,11 @@ def write_demo_report(engine: Engine, out_dir: Path, *, pdf: bool = False) -> Re
     period = demo_period(engine)
     name = f"dq-report-{period.start:%Y-%m}.html" if period else "dq-report.html"
     return write_report(engine, period, Path(out_dir) / name, pdf=pdf)
+
+
+def write_monthly_report(engine: Engine, out_dir: Path, *, today: date | None = None,
+                         pdf: bool = False) -> ReportOutput:
+    """The scheduler's monthly job: the report for the last full calendar month before `today`."""
+    first_of_this_month = (today or date.today()).replace(day=1)
+    period = month(first_of_this_month - timedelta(days=1))
+    return write_report(engine, period, Path(out_dir) / f"dq-report-{period.start:%Y-%m}.html", pdf=pdf)

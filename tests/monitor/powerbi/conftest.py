@@ -28,6 +28,7 @@ _spec.loader.exec_module(seed_module)
 seed = seed_module.seed
 filled = seed_module.filled
 duckdb_file = seed_module.duckdb_file
+seeded_duckdb_template = seed_module.seeded_duckdb_template
 
 
 @dataclass

@@ -10,6 +10,7 @@ tests compute the expected numbers from the rows themselves, independently of th
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -247,17 +248,36 @@ def insert_seed(engine: Engine, seed: Seed) -> None:
             conn.execute(sql, rows)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seed() -> Seed:
     return build_seed()
 
 
-@pytest.fixture
-def filled(warehouse: Engine, seed: Seed) -> Iterator[tuple[Engine, Seed]]:
-    """A migrated warehouse (DuckDB, then PostgreSQL) holding the seed rows."""
-    migrate(warehouse)
-    insert_seed(warehouse, seed)
-    yield warehouse, seed
+@pytest.fixture(scope="session")
+def seeded_duckdb_template(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One DuckDB file migrated and seeded per session; tests work on copies (inserting is the slow part)."""
+    path = tmp_path_factory.mktemp("seeded") / "template.duckdb"
+    engine = create_engine(f"duckdb:///{path}")
+    migrate(engine)
+    insert_seed(engine, seed)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def filled(request: pytest.FixtureRequest, seed: Seed, tmp_path: Path) -> Iterator[tuple[Engine, Seed]]:
+    """A migrated warehouse holding the seed rows: a DuckDB file, then a fresh PostgreSQL schema."""
+    if request.param == "duckdb":
+        path = tmp_path / "filled.duckdb"
+        shutil.copy(request.getfixturevalue("seeded_duckdb_template"), path)
+        engine = create_engine(f"duckdb:///{path}")
+        yield engine, seed
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("pg_engine")
+    migrate(engine)
+    insert_seed(engine, seed)
+    yield engine, seed
 
 
 @pytest.fixture
@@ -267,11 +287,8 @@ def pii() -> tuple[str, ...]:
 
 
 @pytest.fixture
-def duckdb_file(tmp_path: Path) -> str:
-    """A DuckDB warehouse file holding the seed, closed again (as the CLI finds it)."""
-    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
-    engine = create_engine(url)
-    migrate(engine)
-    insert_seed(engine, build_seed())
-    engine.dispose()
-    return url
+def duckdb_file(seeded_duckdb_template: Path, tmp_path: Path) -> str:
+    """A DuckDB warehouse file holding the seed, closed (as the CLI finds it)."""
+    path = tmp_path / "wh.duckdb"
+    shutil.copy(seeded_duckdb_template, path)
+    return f"duckdb:///{path}"

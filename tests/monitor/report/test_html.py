@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,16 @@ def test_html_is_self_contained_with_the_numbers_and_no_pii(
     assert "Contactable customers" in text and "Methods" in text
     for secret in pii + ("Jane", "example.com"):
         assert secret not in html
+
+
+def test_monthly_job_reports_the_last_full_month(duckdb_file: str, tmp_path: Path) -> None:
+    from monitor.report import write_monthly_report
+
+    engine = create_engine(duckdb_file, read_only=True)
+    out = write_monthly_report(engine, tmp_path, today=date(2026, 11, 3))
+    assert out.html.name == "dq-report-2026-10.html"
+    assert out.data.headline is not None and out.data.headline.current.label == "October 2026"
+    engine.dispose()
 
 
 def test_empty_warehouse_writes_a_helpful_page(duckdb_engine: Engine, tmp_path: Path) -> None:
