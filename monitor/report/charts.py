@@ -57,8 +57,8 @@ def source_trend(data: ReportData) -> go.Figure:
 def improvement(data: ReportData) -> go.Figure:
     """Raw (as delivered) vs cleansed score per source for the period."""
     names = list(data.improvement_by_source)
-    raw = [None if r is None else round(r * 100, 2) for r, _ in data.improvement_by_source.values()]
-    clean = [None if c is None else round(c * 100, 2) for _, c in data.improvement_by_source.values()]
+    raw = [None if r is None else round(r * 100, 1) for r, _ in data.improvement_by_source.values()]
+    clean = [None if c is None else round(c * 100, 1) for _, c in data.improvement_by_source.values()]
     fig = go.Figure([
         go.Bar(x=names, y=raw, name="as delivered (raw)", marker_color="#c0504d", text=raw, textposition="outside"),
         go.Bar(x=names, y=clean, name="after cleansing", marker_color="#2e8b57", text=clean, textposition="outside"),

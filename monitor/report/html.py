@@ -14,6 +14,7 @@ CSS = """
 @page { size: A4 portrait; margin: 12mm 10mm; }
 body { font-family: Helvetica, Arial, sans-serif; color: #1b1b1b; margin: 0 auto; max-width: 900px; padding: 12px; }
 h1 { font-size: 24px; margin: 0 0 2px; color: #1f4e79; }
+h2 { break-after: avoid; page-break-after: avoid; }
 h2 { font-size: 17px; margin: 22px 0 8px; border-bottom: 2px solid #1f4e79; padding-bottom: 3px; color: #1f4e79; }
 .sub { color: #555; font-size: 13px; margin-bottom: 12px; }
 .tiles { display: flex; gap: 10px; flex-wrap: wrap; margin: 10px 0; }
@@ -22,6 +23,7 @@ h2 { font-size: 17px; margin: 22px 0 8px; border-bottom: 2px solid #1f4e79; padd
 .tile .l { font-size: 12px; color: #555; }
 .tile .d { font-size: 13px; }
 .good { color: #2e7d32; } .bad { color: #c62828; } .flat { color: #555; }
+tr { break-inside: avoid; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
 th, td { border-bottom: 1px solid #e1e4e8; padding: 4px 6px; text-align: left; }
 th { background: #eef2f6; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -52,11 +54,11 @@ def render(data: ReportData) -> str:
     parts = [
         intro, _headline(data), plot(charts.score_trend(data)),
         "<h2>Quality by source system</h2>", plot(charts.source_trend(data)),
-        "<div class='break'></div><h2>What cleansing improved</h2>", plot(charts.improvement(data)),
+        "<h2>What cleansing improved</h2>", plot(charts.improvement(data)),
         _improvement_table(data),
         "<h2>Top failing checks this period</h2>", _checks_table(data.top_checks),
         "<h2>Incidents</h2>", _incident_tiles(data),
-        "<div class='break'></div><h2>What it means for the business</h2>", _kpi_table(data.kpis),
+        "<h2>What it means for the business</h2>", _kpi_table(data.kpis),
         plot(charts.kpi_trends(data.kpis)) if any(k.trend for k in data.kpis) else "",
         "<h2>Methods</h2>", _methods(data),
     ]
@@ -103,14 +105,14 @@ def _headline(data: ReportData) -> str:
     h = data.headline
     assert h is not None and data.incidents is not None
     first_label = h.first.label
-    since = ("first period on record" if h.first == h.current
-             else f"{delta(h.score, h.first_score)} since {escape(first_label)}")
+    since = ("this is the first period on record" if h.first == h.current
+             else f"from {points(h.first_score)} in {escape(first_label)} to {points(h.score)}")
     contact = next((k for k in data.kpis if k.name == "contactability"), None)
     tiles = [
         (points(h.score), f"Overall quality score, {escape(h.current.label)}",
          f"{delta(h.score, h.previous_score)} vs {escape(h.previous.label)}"),
         (delta(h.score, h.first_score) if h.first != h.current else "&ndash;",
-         f"Change since the first period on record ({escape(first_label)})", since),
+         f"Since the first period on record ({escape(first_label)})", since),
         (str(data.incidents.open_at_end), "Open incidents at period end",
          f"{data.incidents.open_critical_at_end} critical &middot; {data.incidents.opened} opened, "
          f"{data.incidents.resolved} resolved"),

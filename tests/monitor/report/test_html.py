@@ -44,7 +44,8 @@ def test_html_is_self_contained_with_the_numbers_and_no_pii(
     assert h is not None
     assert f"{points(h.score)} Overall quality score, October 2026" in text
     assert f"{(h.score - h.previous_score) * 100:+.1f} pts vs September 2026" in text
-    assert f"{(h.score - h.first_score) * 100:+.1f} pts since August 2026" in text
+    assert f"{(h.score - h.first_score) * 100:+.1f} pts Since the first period on record (August 2026)" in text
+    assert f"from {points(h.first_score)} in August 2026 to {points(h.score)}" in text
     assert "Top failing checks" in text and "cis.email_valid" in text and "crm-data" in text
     assert "mean time to resolve" in text and f"{out.data.incidents.mean_hours_to_resolve:.1f} h" in text
     assert "Contactable customers" in text and "Methods" in text
