@@ -51,8 +51,12 @@ def render(data: ReportData) -> str:
                 "<code>utilityflow report</code> again.</div>")
         return head + intro + body + "</body></html>"
     plot = _Plotter()
+    notice = ""
+    if data.headline is not None and data.headline.score is None:
+        notice = (f"<div class='empty'>No check results fall in {escape(data.headline.current.label)}. Results on "
+                  f"record run from {data.first_day} to {data.last_day}; choose a period in that range.</div>")
     parts = [
-        intro, _headline(data), plot(charts.score_trend(data)),
+        intro, notice, _headline(data), plot(charts.score_trend(data)),
         "<h2>Quality by source system</h2>", plot(charts.source_trend(data)),
         "<h2>What cleansing improved</h2>", plot(charts.improvement(data)),
         _improvement_table(data),

@@ -63,6 +63,14 @@ def test_monthly_job_reports_the_last_full_month(duckdb_file: str, tmp_path: Pat
     engine.dispose()
 
 
+def test_a_period_without_results_says_which_periods_have_some(duckdb_file: str, tmp_path: Path) -> None:
+    engine = create_engine(duckdb_file, read_only=True)
+    out = write_report(engine, parse_period("2025-01", None, None), tmp_path / "early.html")
+    text = _text(out.html.read_text(encoding="utf-8"))
+    assert "No check results fall in January 2025. Results on record run from 2026-08-05 to 2026-10-25" in text
+    engine.dispose()
+
+
 def test_empty_warehouse_writes_a_helpful_page(duckdb_engine: Engine, tmp_path: Path) -> None:
     migrate(duckdb_engine)
     out = write_report(duckdb_engine, None, tmp_path / "empty.html")
