@@ -78,7 +78,7 @@ DQ_INCIDENT_EVENT = Table(
         C("incident_id", "bigint", nullable=False),
         C("event_no", "int", nullable=False),
         C("event", "str", nullable=False, length=16, doc="opened | failing | acknowledged | resolved"),
-        C("at", "timestamp", nullable=False),
+        C("event_at", "timestamp", nullable=False),
         C("actor", "str", length=100, doc="who (a user, or 'auto')"),
         C("note", "str", length=1000),
         C("run_id", "bigint"),

@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS dq_incident_event (
     incident_id BIGINT NOT NULL,
     event_no INTEGER NOT NULL,
     event VARCHAR(16) NOT NULL,
-    at TIMESTAMP NOT NULL,
+    event_at TIMESTAMP NOT NULL,
     actor VARCHAR(100),
     note VARCHAR(1000),
     run_id BIGINT,

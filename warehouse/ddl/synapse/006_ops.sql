@@ -58,7 +58,7 @@ CREATE TABLE dq_incident_event (
     incident_id BIGINT NOT NULL,
     event_no INT NOT NULL,
     event NVARCHAR(16) NOT NULL,
-    at DATETIME2(3) NOT NULL,
+    event_at DATETIME2(3) NOT NULL,
     actor NVARCHAR(100),
     note NVARCHAR(1000),
     run_id BIGINT,
