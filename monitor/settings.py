@@ -38,6 +38,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("slack_channel", "#data-quality",
+            "Bot-token alerts: channel for datasets whose suite names no slack_channel."),
+    Setting("alert_suppression_hours", 24.0,
+            "A check that keeps failing is re-alerted ('still failing (N runs)') at most this often."),
+    Setting("alert_summary_threshold", 10,
+            "Above this many failed/warned checks in one message, send a summary instead of the list."),
+    Setting("alert_max_attempts", 5, "Delivery attempts (one per run) before a failed alert is given up."),
+    Setting("anomaly_min_history", 14, "Points of metric history needed before anomalies are reported."),
+    Setting("anomaly_sensitivity", 4.0, "Robust z-score (MAD) beyond which a metric point fails."),
 )
 
 
@@ -52,6 +61,12 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
+    slack_channel: str = "#data-quality"
+    alert_suppression_hours: float = 24.0
+    alert_summary_threshold: int = 10
+    alert_max_attempts: int = 5
+    anomaly_min_history: int = 14
+    anomaly_sensitivity: float = 4.0
 
     @classmethod
     def load(
