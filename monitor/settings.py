@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
     Setting("slack_channel", "#data-quality",
             "Bot-token alerts: channel for datasets whose suite names no slack_channel."),
+    Setting("slack_api_url", "https://slack.com/api/", "Slack Web API base URL (bot token calls)."),
     Setting("alert_suppression_hours", 24.0,
             "A check that keeps failing is re-alerted ('still failing (N runs)') at most this often."),
     Setting("alert_summary_threshold", 10,
@@ -62,6 +63,7 @@ class Settings:
     critical_cap: float = 0.5
     log_level: str = "INFO"
     slack_channel: str = "#data-quality"
+    slack_api_url: str = "https://slack.com/api/"
     alert_suppression_hours: float = 24.0
     alert_summary_threshold: int = 10
     alert_max_attempts: int = 5
