@@ -52,7 +52,7 @@ class Mart:
             return int(conn.execute(sa.text("SELECT MAX(run_id) FROM dq_run")).scalar_one())
 
     def dataset(self, name: str, stage: str = "raw", channel: str | None = None, owner: str = "owners") -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO dim_dataset (dataset_name, stage, source, owner, slack_channel, updated_at) "
                 "VALUES (:n, :s, 'cis', :o, :c, :at)"),
@@ -61,7 +61,7 @@ class Mart:
     def check_key(self, check_id: str, dataset: str, severity: str = "warning", stage: str = "raw") -> int:
         if check_id in self._check_keys:
             return self._check_keys[check_id]
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO dim_check (check_id, version, dataset_name, stage, check_type, column_name, "
                 "dimension_name, severity, definition_json, definition_hash, effective_from, is_current) "
@@ -80,7 +80,7 @@ class Mart:
     ) -> None:
         key = self.check_key(check_id, dataset, severity, stage)
         score = {"pass": 1.0, "warn": 0.9, "fail": 0.5}.get(status)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO fact_data_quality (run_id, check_key, check_id, dataset_name, stage, batch_id, "
                 "dimension_key, dimension_name, severity, date_key, rows_evaluated, rows_failed, observed_value, "
@@ -94,7 +94,7 @@ class Mart:
 
     def sample(self, run_id: int, check_id: str, no: int, value: str, column: str = "email",
                batch_id: int | None = 1, stage: str = "raw") -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO fact_dq_error_event (run_id, check_key, check_id, batch_id, stage, sample_no, "
                 "row_key, column_name, offending_value, measured_at) VALUES "
