@@ -22,6 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ddl": ("monitor.commands.ddl:command", "Print the full warehouse DDL for a dialect."),
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
+    "schedule": ("monitor.commands.schedule:command", "Run the scheduler (or --once): load, check, alert per source."),
+    "alerts": ("monitor.commands.alerts:command", "List alerts (sent, failed, logged) or send a test alert."),
+    "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
 }
 
 
