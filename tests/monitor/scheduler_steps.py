@@ -76,5 +76,9 @@ def check_row_counts(engine: Engine, batch_ids: list[int], settings: Settings) -
                 ":n, :s, :score, :at)"),
                 {"r": run_id, "k": key, "b": batch_id, "n": rows, "s": status, "score": 1.0 if rows else 0.0,
                  "at": now})
+            conn.execute(sa.text(
+                "INSERT INTO fact_dq_metric (run_id, metric_hash, metric_name, dataset_name, stage, batch_id, "
+                "date_key, value, measured_at) VALUES (:r, 'rc-usage-raw', 'row_count', 'usage', 'raw', :b, "
+                "20260302, :n, :at)"), {"r": run_id, "b": batch_id, "n": rows, "at": now})
             break  # the fact's key is (run, check, stage): one batch per check and run
     return run_id

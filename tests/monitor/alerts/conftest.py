@@ -105,6 +105,17 @@ def assert_no_pii(text: str, where: str) -> None:
     assert not EMAIL.search(text.replace("***@***", "")), f"unmasked email in {where}: {EMAIL.search(text)}"
 
 
+@pytest.fixture(autouse=True)
+def _scan_every_stored_payload(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every alert test that used a warehouse, scan every stored alert payload for PII."""
+    engines = [request.getfixturevalue(n).engine for n in ("mart", "duck_mart") if n in request.fixturenames]
+    yield
+    for engine in engines:
+        with engine.connect() as conn:
+            for (payload,) in conn.execute(sa.text("SELECT payload_json FROM dq_alert_log")):
+                assert_no_pii(payload, "dq_alert_log.payload_json")
+
+
 @pytest.fixture
 def scan_alert_log():
     """Call with an engine at the end of a test: every stored payload is scanned for PII."""
