@@ -76,7 +76,7 @@ def plan_run(conn: Connection, run_id: int, settings: Settings, now: datetime, m
         incident = incidents.get(key)
         in_episode = prev is not None and prev["kind"] != "resolved" and not (
             incident is not None and incident.opened_at > prev["first_at"])
-        if in_episode and now - prev["alerted_at"] < window:
+        if prev is not None and in_episode and now - prev["alerted_at"] < window:
             suppressed.append(key)
             continue
         kind = "still_failing" if in_episode else "new"
@@ -128,7 +128,8 @@ def _resolved(conn: Connection, run_id: int, passing: dict[str, Any], statuses: 
     for target, group in sorted(by_target.items(), key=lambda kv: str(kv[0])):
         lines = [CheckLine(passing[k].dataset_name, passing[k].check_id, "pass", passing[k].severity,
                            passing[k].dimension_name, "resolved") for k in group]
-        keys_meta = [(k, passing[k].dataset_name, passing[k].check_id, "resolved", None) for k in group]
+        keys_meta: list[tuple[str, str, str, str, int | None]] = [
+            (k, str(passing[k].dataset_name), str(passing[k].check_id), "resolved", None) for k in group]
         names = ", ".join(c.check_id for c in lines)
         if target[0] == "update":
             import json
