@@ -47,7 +47,7 @@ def template(ctx: SqlContext, sql: str, subs: Mapping[str, exp.Expression]) -> e
             return subs[node.name].copy()
         if isinstance(node, exp.Table) and node.name in subs:
             return subs[node.name].copy()
-        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.VARCHAR:
+        if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
             return ctx.sql_type("text")
         return node
 
