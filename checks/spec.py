@@ -104,7 +104,8 @@ def judge(spec: CheckSpec, ev: Evaluation, samples: tuple[Sample, ...] = ()) -> 
     1 or 0 for table-level checks, none when skipped)."""
     common = {"check_id": spec.id, "type": spec.type, "dimension": spec.dimension, "severity": spec.severity,
               "rows_evaluated": ev.rows_evaluated, "rows_failed": ev.rows_failed, "observed": ev.observed,
-              "message": ev.message, "thresholds": spec.threshold.as_dict(), "metrics": dict(ev.metrics),
+              "message": ev.message,
+              "thresholds": spec.threshold.as_dict() if spec.threshold.explicit or not spec.table_level else {}, "metrics": dict(ev.metrics),
               "columns": tuple(spec.check.columns()), "definition_hash": spec.definition_hash}
     if ev.skipped:
         return CheckResult(status=Outcome.SKIPPED, samples=(), **common)

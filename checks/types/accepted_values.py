@@ -36,4 +36,4 @@ class AcceptedValues:
                 "failed": metric("aggregate", "count_if", predicate=self.failure())}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["present"], values["failed"], what="values not accepted; values")
+        return Evaluation.rows(values["present"], values["failed"], what="values not accepted")

@@ -24,4 +24,4 @@ class FlatLine(IntervalSeries):
         return self.family_metrics("flat_line", ("interval_rows", "run_rows", "runs"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "interval_rows", "run_rows", "intervals in flat lines; intervals")
+        return units_evaluation(values, "interval_rows", "run_rows", "intervals in flat lines")

@@ -25,4 +25,4 @@ class IntervalCount(IntervalSeries):
         return self.family_metrics("interval_count", ("expected_intervals", "missing_intervals", "held_days"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "expected_intervals", "missing_intervals", "intervals missing; expected intervals")
+        return units_evaluation(values, "expected_intervals", "missing_intervals", "intervals missing")

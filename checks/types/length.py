@@ -41,4 +41,4 @@ class Length:
                 "failed": metric("aggregate", "count_if", predicate=self.failure())}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["present"], values["failed"], what="values of wrong length; values")
+        return Evaluation.rows(values["present"], values["failed"], what="values of wrong length")

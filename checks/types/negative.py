@@ -38,4 +38,4 @@ class Negative:
                 "failed": metric("aggregate", "count_if", predicate=self.failure())}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["present"], values["failed"], what="negative values; values")
+        return Evaluation.rows(values["present"], values["failed"], what="negative values")

@@ -35,4 +35,4 @@ class NotNull:
                 "failed": metric("aggregate", "count_if", predicate=self.failure())}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["rows"], values["failed"], what="rows missing a value; rows")
+        return Evaluation.rows(values["rows"], values["failed"], what="rows missing a value")

@@ -45,4 +45,4 @@ class Pattern:
                 "failed": metric("aggregate", "count_if", predicate=self.failure())}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["present"], values["failed"], what="values not matching; values")
+        return Evaluation.rows(values["present"], values["failed"], what="values not matching")

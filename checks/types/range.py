@@ -80,7 +80,7 @@ class Range:
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         if self.row_level:
-            return Evaluation.rows(values["present"], values["failed"], what="values out of range; values")
+            return Evaluation.rows(values["present"], values["failed"], what="values out of range")
         v = values["value"]
         if v is None:
             return Evaluation(skipped=True, message=f"no values to compute the {self.of} of {self.column}")

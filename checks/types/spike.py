@@ -26,4 +26,4 @@ class Spike(IntervalSeries):
         return self.family_metrics("spike", ("meter_days", "spike_days"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "meter_days", "spike_days", "meter-days with a spike; meter-days")
+        return units_evaluation(values, "meter_days", "spike_days", "meter-days with a spike")

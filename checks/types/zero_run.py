@@ -25,4 +25,4 @@ class ZeroRun(IntervalSeries):
         return self.family_metrics("zero_run", ("interval_rows", "run_rows", "runs"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "interval_rows", "run_rows", "intervals in zero runs; intervals")
+        return units_evaluation(values, "interval_rows", "run_rows", "intervals in zero runs")
