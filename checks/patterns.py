@@ -121,6 +121,7 @@ def _email(c: exp.Expression) -> exp.Expression:
     return _and(
         _no_trailing_space(c),
         like(c, "_%@%"), not_like(c, "%@%@%"),  # exactly one '@', with a non-empty local part
+        not_like(c, "% @%"),  # LIKE would not see a blank that ends the local part
         not_like(local, "%[^A-Za-z0-9._%+-]%"),
         not_like(domain, "%[^A-Za-z0-9.-]%"),
         like(domain, "%.%"),
@@ -173,7 +174,7 @@ def tsql_match(column: exp.Expression, pattern: str, *, named: bool) -> exp.Expr
 
 def _refuse(pattern: str, why: str) -> CompileError:
     return CompileError(
-        f"regex {pattern!r} cannot be expressed in T-SQL (SQL Server/Synapse have no regex): {why}. "
+        f"regex '{pattern}' cannot be expressed in T-SQL (SQL Server/Synapse have no regex): {why}. "
         f"Use a named pattern ({', '.join(PATTERNS)}) or a fixed-length pattern of literals and "
         "character classes, or one class repeated (e.g. ^[0-9]{10}$).",
         code="regex_not_portable",
