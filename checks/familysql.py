@@ -126,7 +126,16 @@ def reconciliation(ctx: SqlContext, m: Metric) -> Units:
 def custom_sql(ctx: SqlContext, m: Metric) -> Units:
     from checks.types.custom_sql import parse_select
 
-    user = parse_select(m.option("sql"), ctx.dialect if ctx.dialect != "duckdb" else "duckdb")
+    user = parse_select(m.option("sql"), ctx.dialect)
+
+    def bind(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder):
+            if node.name != "batch_id":
+                raise ValueError(f"custom_sql may only use the parameter :batch_id, not {node.sql()}")
+            return exp.Var(this=":batch_id")
+        return node
+
+    user = user.transform(bind)
     q = exp.select(exp.alias_(exp.Literal.string(""), "k"), exp.alias_(exp.Literal.string(""), "v"),
                    exp.alias_(exp.Literal.number(1), "failed_rows")).from_(user.subquery("q"))
     return Units(q, ("failed_rows",), None)
