@@ -102,7 +102,8 @@ def typed_literal(ctx: SqlContext, value: Any, as_type: str) -> exp.Expression:
 
 
 def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None = None) -> exp.Expression:
-    """The column as `as_type`; a text value that does not parse reads as NULL."""
+    """The column as `as_type`; a text value that does not parse reads as NULL. A column of unknown
+    type (another dataset's) is read through text on PostgreSQL, so the guard applies to any type."""
     c = col(column, table_alias)
     if as_type == "text":
         return c if ctx.is_text(column) else exp.Cast(this=c, to=ctx.sql_type("text"))
@@ -112,8 +113,9 @@ def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None 
     if ctx.dialect != "postgres":
         return exp.TryCast(this=c, to=to)
     guard = _PG_NUMBER if as_type == "number" else _PG_DATE
-    return exp.Case(ifs=[exp.If(this=exp.RegexpLike(this=c, expression=exp.Literal.string(guard)),
-                               true=exp.Cast(this=c, to=to))])
+    t: exp.Expression = c if column in ctx.column_types else exp.Cast(this=c, to=ctx.sql_type("text"))
+    return exp.Case(ifs=[exp.If(this=exp.RegexpLike(this=t, expression=exp.Literal.string(guard)),
+                               true=exp.Cast(this=t.copy(), to=to))])
 
 
 def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> exp.Expression:
