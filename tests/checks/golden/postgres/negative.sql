@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE NOT ("value" IS NULL OR TRIM("value") = '')) AS m_be683da6a6c3ebf5, COUNT(*) FILTER(WHERE (CASE WHEN "value" ~ '^ *[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)? *$' THEN CAST("value" AS DOUBLE PRECISION) END < 0 AND NOT ("channel" IN ('2')))) AS m_8ce1679354a7d4e4 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("value" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE (CASE WHEN "value" ~ '^ *[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)? *$' THEN CAST("value" AS DOUBLE PRECISION) END < 0 AND NOT ("channel" IN ('2')))) AS f ORDER BY k NULLS FIRST LIMIT 20) AS s0;

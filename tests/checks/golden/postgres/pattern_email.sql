@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE NOT ("email" IS NULL OR TRIM("email") = '')) AS m_8ede283e89700d0c, COUNT(*) FILTER(WHERE NOT ("email" IS NULL OR TRIM("email") = '') AND NOT "email" ~ '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$') AS m_4d8cfc098eca9a3e FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("email" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE NOT ("email" IS NULL OR TRIM("email") = '') AND NOT "email" ~ '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$') AS f ORDER BY k NULLS FIRST LIMIT 20) AS s0;
