@@ -18,7 +18,16 @@ from sqlglot import exp
 
 from checks.errors import CompileError
 from checks.metrics import (
-    AllOf, BadLength, Compare, InSet, IsMissing, Negate, NoMatch, NotInSet, OutOfRange, Predicate,
+    AllOf,
+    BadLength,
+    Compare,
+    InSet,
+    IsMissing,
+    Negate,
+    NoMatch,
+    NotInSet,
+    OutOfRange,
+    Predicate,
 )
 from checks.patterns import PATTERNS, tsql_match
 

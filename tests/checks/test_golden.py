@@ -58,7 +58,7 @@ CASES = {
 
 def test_every_check_type_has_a_golden_case() -> None:
     covered = {parse_suite(_suite(c)).checks[0].type for c in CASES.values()}
-    assert covered == set(registry.names())
+    assert covered == {n for n in registry.names() if not n.startswith("test_")}  # test extensions aside
 
 
 def _suite(check: str) -> str:
