@@ -29,8 +29,14 @@ from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source
 
 FAMILY_ORDER = ("aggregate", "duplicates", "references", "vee", "reconciliation", "custom_sql")
 _MAX_CHARS = {"duckdb": 50_000_000, "postgres": 100_000_000, "tsql": 65_536 * 4}
-_SQLGLOT = {"duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "tsql": "tsql",
-            "synapse": "tsql", "mssql": "tsql"}
+_SQLGLOT = {
+    "duckdb": "duckdb",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "tsql": "tsql",
+    "synapse": "tsql",
+    "mssql": "tsql",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,9 @@ def sqlglot_dialect(name: str) -> str:
     try:
         return _SQLGLOT[name.lower()]
     except KeyError:
-        raise CompileError(f"unknown dialect {name!r}; use duckdb, postgres or tsql", code="unknown_dialect") from None
+        raise CompileError(
+            f"unknown dialect {name!r}; use duckdb, postgres or tsql", code="unknown_dialect"
+        ) from None
 
 
 def render(e: exp.Expression, dialect: str) -> str:
@@ -110,8 +118,11 @@ def compile_suite(
     batch_column = suite.batch_column if batch else None
     src = source(suite.dataset, suite.schema, batch_column)
     keys = sample_key(suite, types)
-    key_expr = familysql.concat_key(ctx, [col(k) for k in keys]) if keys else exp.Cast(
-        this=exp.Null(), to=ctx.sql_type("text"))
+    key_expr = (
+        familysql.concat_key(ctx, [col(k) for k in keys])
+        if keys
+        else exp.Cast(this=exp.Null(), to=ctx.sql_type("text"))
+    )
 
     by_family: dict[str, dict[str, list[str]]] = defaultdict(dict)  # family -> metric id -> check ids
     for spec in specs:
@@ -143,8 +154,11 @@ def compile_suite(
                     s = _arg_min(key_expr, value, order, spec.sample_limit, cond)
                     agg_cols.append((exp.alias_(s, f"s_{i}"), None, spec.id))
                 else:
-                    units = exp.select(exp.alias_(key_expr.copy(), "k"), exp.alias_(value, "v")).from_(
-                        src.copy()).where(cond)
+                    units = (
+                        exp.select(exp.alias_(key_expr.copy(), "k"), exp.alias_(value, "v"))
+                        .from_(src.copy())
+                        .where(cond)
+                    )
                     plan.sample_sources[spec.id] = (units, spec.sample_limit)
             except ChecksError as e:
                 plan.errors.setdefault(spec.id, e.message)
@@ -160,10 +174,15 @@ def compile_suite(
     return plan
 
 
-def _arg_min(key: exp.Expression, value: exp.Expression, order: exp.Expression, n: int,
-             cond: exp.Expression) -> exp.Expression:
-    struct = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("k"), expression=key.copy()),
-                                     exp.PropertyEQ(this=exp.to_identifier("v"), expression=value)])
+def _arg_min(
+    key: exp.Expression, value: exp.Expression, order: exp.Expression, n: int, cond: exp.Expression
+) -> exp.Expression:
+    struct = exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("k"), expression=key.copy()),
+            exp.PropertyEQ(this=exp.to_identifier("v"), expression=value),
+        ]
+    )
     call = exp.Anonymous(this="ARG_MIN", expressions=[struct, order, exp.Literal.number(n)])
     return exp.Filter(this=call, expression=exp.Where(this=cond))
 
@@ -173,7 +192,9 @@ def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expression:
         return exp.Count(this=exp.Star())
     if m.kind == "count_if":
         assert m.predicate is not None
-        return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=predicate(ctx, m.predicate)))
+        return exp.Filter(
+            this=exp.Count(this=exp.Star()), expression=exp.Where(this=predicate(ctx, m.predicate))
+        )
     if m.kind == "count_present":
         assert m.column is not None
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=present(ctx, m.column)))
@@ -186,8 +207,13 @@ def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expression:
     raise CompileError(f"aggregate metric kind {m.kind!r} is not known", code="unknown_metric")
 
 
-def _split_aggregate(cols: list[tuple[exp.Expression, str | None, str | None]], src: exp.Expression, d: str,
-                     plan: Plan, agg_checks: Mapping[str, list[str]]) -> list[Statement]:
+def _split_aggregate(
+    cols: list[tuple[exp.Expression, str | None, str | None]],
+    src: exp.Expression,
+    d: str,
+    plan: Plan,
+    agg_checks: Mapping[str, list[str]],
+) -> list[Statement]:
     """One SELECT for all aggregate columns, split into several only above the dialect's length limit."""
     limit = _MAX_CHARS[d] - 10_000
     chunks: list[list[tuple[exp.Expression, str | None, str | None]]] = [[]]
@@ -202,19 +228,32 @@ def _split_aggregate(cols: list[tuple[exp.Expression, str | None, str | None]], 
     out = []
     for chunk in chunks:
         q = exp.select(*(c[0] for c in chunk)).from_(src.copy())
-        checks = sorted({cid for _, mid, _ in chunk if mid for cid in agg_checks.get(mid, [])}
-                        | {cid for _, _, cid in chunk if cid})
-        out.append(Statement(
-            "aggregate", render(q, d),
-            outputs=tuple((f"m_{mid}", mid) for _, mid, _ in chunk if mid),
-            samples=tuple((c[0].alias, cid) for c in chunk for cid in [c[2]] if cid),
-            check_ids=tuple(checks)))
+        checks = sorted(
+            {cid for _, mid, _ in chunk if mid for cid in agg_checks.get(mid, [])}
+            | {cid for _, _, cid in chunk if cid}
+        )
+        out.append(
+            Statement(
+                "aggregate",
+                render(q, d),
+                outputs=tuple((f"m_{mid}", mid) for _, mid, _ in chunk if mid),
+                samples=tuple((c[0].alias, cid) for c in chunk for cid in [c[2]] if cid),
+                check_ids=tuple(checks),
+            )
+        )
     return out
 
 
-def _family_statement(ctx: SqlContext, family: str, metric_ids: Mapping[str, list[str]], plan: Plan,
-                      src: exp.Expression, key_expr: exp.Expression, specs: list[CheckSpec],
-                      samples: bool) -> Statement | None:
+def _family_statement(
+    ctx: SqlContext,
+    family: str,
+    metric_ids: Mapping[str, list[str]],
+    plan: Plan,
+    src: exp.Expression,
+    key_expr: exp.Expression,
+    specs: list[CheckSpec],
+    samples: bool,
+) -> Statement | None:
     # Metrics of one query share a group: same family, query name and options -> one unit relation.
     groups: dict[tuple[str, Any], list[str]] = defaultdict(list)
     for mid in metric_ids:
@@ -245,25 +284,40 @@ def _family_statement(ctx: SqlContext, family: str, metric_ids: Mapping[str, lis
             n = max(limits.get(cid, 20) for cid in checks)
             failing = exp.GT(this=exp.column(units.failed, "u"), expression=exp.Literal.number(0))
             if ctx.dialect == "duckdb":
-                cols.append(exp.alias_(_arg_min(exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"),
-                                                n, failing), f"{alias}_samples"))
+                cols.append(
+                    exp.alias_(
+                        _arg_min(
+                            exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"), n, failing
+                        ),
+                        f"{alias}_samples",
+                    )
+                )
                 sample_cols.extend((f"{alias}_samples", cid) for cid in checks)
             else:
                 for cid in checks:
                     plan.sample_sources[cid] = (
-                        exp.select("k", "v").from_(units.select.subquery("u")).where(failing), limits.get(cid, 20))
+                        exp.select("k", "v").from_(units.select.subquery("u")).where(failing),
+                        limits.get(cid, 20),
+                    )
         parts.append(exp.select(*cols).from_(units.select.subquery("u")).subquery(alias))
     if not parts:
         return None
     q = exp.select("*").from_(parts[0])
     for p in parts[1:]:
         q = q.join(p, join_type="cross")
-    return Statement(family, render(q, ctx.dialect), outputs=tuple(outputs), samples=tuple(sample_cols),
-                     check_ids=tuple(sorted(involved)), read_only=family == "custom_sql")
+    return Statement(
+        family,
+        render(q, ctx.dialect),
+        outputs=tuple(outputs),
+        samples=tuple(sample_cols),
+        check_ids=tuple(sorted(involved)),
+        read_only=family == "custom_sql",
+    )
 
 
-def _units(ctx: SqlContext, family: str, query: str, src: exp.Expression, m: Metric,
-           key_expr: exp.Expression) -> familysql.Units:
+def _units(
+    ctx: SqlContext, family: str, query: str, src: exp.Expression, m: Metric, key_expr: exp.Expression
+) -> familysql.Units:
     if family == "duplicates":
         return familysql.duplicates(ctx, src, m)
     if family == "references":
@@ -286,8 +340,11 @@ def compile_samples(plan: Plan, check_ids: Iterable[str]) -> Statement | None:
             continue
         units, n = plan.sample_sources[cid]
         bounded = exp.select("k", "v").from_(units.subquery("f")).order_by("k").limit(n)
-        selects.append(exp.select(exp.alias_(exp.Literal.string(cid), "check_id"), "k", "v").from_(
-            bounded.subquery(f"s{i}")))
+        selects.append(
+            exp.select(exp.alias_(exp.Literal.string(cid), "check_id"), "k", "v").from_(
+                bounded.subquery(f"s{i}")
+            )
+        )
     if not selects:
         return None
     q: exp.Query = selects[0]

@@ -47,7 +47,10 @@ def template(ctx: SqlContext, sql: str, subs: Mapping[str, exp.Expression]) -> e
             return subs[node.name].copy()
         if isinstance(node, exp.Table) and node.name in subs:
             return subs[node.name].copy()
-        if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
+        if isinstance(node, exp.DataType) and node.this in (
+            exp.DataType.Type.VARCHAR,
+            exp.DataType.Type.TEXT,
+        ):
             return ctx.sql_type("text")
         return node
 
@@ -64,7 +67,9 @@ def concat_key(ctx: SqlContext, parts: list[exp.Expression]) -> exp.Expression:
     """Key parts joined with '|' (CONCAT_WS skips NULLs in all three dialects)."""
     if len(parts) == 1:
         return text(parts[0], ctx)
-    return exp.Anonymous(this="CONCAT_WS", expressions=[exp.Literal.string("|"), *(text(p, ctx) for p in parts)])
+    return exp.Anonymous(
+        this="CONCAT_WS", expressions=[exp.Literal.string("|"), *(text(p, ctx) for p in parts)]
+    )
 
 
 def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expression:
@@ -72,6 +77,7 @@ def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expression:
 
 
 # --- duplicates ------------------------------------------------------------------------------------
+
 
 def duplicates(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     keys = tuple(m.option("keys"))
@@ -88,33 +94,61 @@ def duplicates(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
 
 # --- references ------------------------------------------------------------------------------------
 
+
 def references(ctx: SqlContext, src: exp.Expression, m: Metric, sample_key: exp.Expression) -> Units:
     keys, to_keys = tuple(m.option("keys")), tuple(m.option("to_keys"))
-    parent = exp.select(*(exp.alias_(col(p), f"p{i}") for i, p in enumerate(to_keys))).distinct().from_(
-        table(m.option("to"))).subquery("par")
-    on = exp.and_(*(exp.EQ(this=read_as(ctx, k, "text"), expression=exp.Cast(
-        this=col(f"p{i}", "par"), to=ctx.sql_type("text"))) for i, k in enumerate(keys)))
+    parent = (
+        exp.select(*(exp.alias_(col(p), f"p{i}") for i, p in enumerate(to_keys)))
+        .distinct()
+        .from_(table(m.option("to")))
+        .subquery("par")
+    )
+    on = exp.and_(
+        *(
+            exp.EQ(
+                this=read_as(ctx, k, "text"),
+                expression=exp.Cast(this=col(f"p{i}", "par"), to=ctx.sql_type("text")),
+            )
+            for i, k in enumerate(keys)
+        )
+    )
     sql = """
         SELECT __skey AS k, __value AS v, 1 AS checked,
                CASE WHEN __p0 IS NULL THEN 1 ELSE 0 END AS orphans
         FROM __src LEFT JOIN __parent ON __on WHERE __present"""
-    q = template(ctx, sql, {
-        "__skey": sample_key, "__value": concat_key(ctx, [col(k) for k in keys]), "__src": src,
-        "__parent": parent, "__on": on, "__p0": col("p0", "par"), "__present": _all_present(ctx, keys),
-    })
+    q = template(
+        ctx,
+        sql,
+        {
+            "__skey": sample_key,
+            "__value": concat_key(ctx, [col(k) for k in keys]),
+            "__src": src,
+            "__parent": parent,
+            "__on": on,
+            "__p0": col("p0", "par"),
+            "__present": _all_present(ctx, keys),
+        },
+    )
     return Units(q, ("checked", "orphans"), "orphans")
 
 
 # --- reconciliation against another dataset --------------------------------------------------------
 
+
 def reconciliation(ctx: SqlContext, m: Metric) -> Units:
     where = m.option("where") or ()
     column = m.option("column")
     other = SqlContext(ctx.dialect, {})  # the other dataset's types are unknown: read defensively
-    value: exp.Expression = (exp.Sum(this=read_as(other, column, "number")) if m.option("agg") == "sum"
-                             else exp.Count(this=exp.Star()))
-    q = exp.select(exp.alias_(exp.Literal.string(""), "k"), exp.alias_(exp.Literal.string(""), "v"),
-                   exp.alias_(value, "value")).from_(table(m.option("dataset")))
+    value: exp.Expression = (
+        exp.Sum(this=read_as(other, column, "number"))
+        if m.option("agg") == "sum"
+        else exp.Count(this=exp.Star())
+    )
+    q = exp.select(
+        exp.alias_(exp.Literal.string(""), "k"),
+        exp.alias_(exp.Literal.string(""), "v"),
+        exp.alias_(value, "value"),
+    ).from_(table(m.option("dataset")))
     for c, v in where:
         values = v if isinstance(v, tuple) else (v,)
         q = q.where(exp.In(this=col(c), expressions=[literal(str(x)) for x in values]))
@@ -122,6 +156,7 @@ def reconciliation(ctx: SqlContext, m: Metric) -> Units:
 
 
 # --- custom SQL ------------------------------------------------------------------------------------
+
 
 def custom_sql(ctx: SqlContext, m: Metric) -> Units:
     from checks.types.custom_sql import parse_select
@@ -136,15 +171,22 @@ def custom_sql(ctx: SqlContext, m: Metric) -> Units:
         return node
 
     user = user.transform(bind)
-    q = exp.select(exp.alias_(exp.Literal.string(""), "k"), exp.alias_(exp.Literal.string(""), "v"),
-                   exp.alias_(exp.Literal.number(1), "failed_rows")).from_(user.subquery("q"))
+    q = exp.select(
+        exp.alias_(exp.Literal.string(""), "k"),
+        exp.alias_(exp.Literal.string(""), "v"),
+        exp.alias_(exp.Literal.number(1), "failed_rows"),
+    ).from_(user.subquery("q"))
     return Units(q, ("failed_rows",), None)
 
 
-def row_units(ctx: SqlContext, src: exp.Expression, pred: Any, value_column: str, key: exp.Expression) -> exp.Query:
+def row_units(
+    ctx: SqlContext, src: exp.Expression, pred: Any, value_column: str, key: exp.Expression
+) -> exp.Query:
     """Failing rows of a row-level check as units (k, v) — the sample source on PostgreSQL and T-SQL."""
     cond = predicate(ctx, pred)
-    return exp.select(exp.alias_(key, "k"), exp.alias_(text(col(value_column), ctx), "v")).from_(src).where(cond)
+    return (
+        exp.select(exp.alias_(key, "k"), exp.alias_(text(col(value_column), ctx), "v")).from_(src).where(cond)
+    )
 
 
 def predicate_value_column(pred: Any, fallback: str | None) -> str | None:
@@ -152,5 +194,17 @@ def predicate_value_column(pred: Any, fallback: str | None) -> str | None:
     return fallback or (cols[0] if cols else None)
 
 
-__all__ = ["Units", "template", "source", "duplicates", "references", "reconciliation", "custom_sql",
-           "row_units", "concat_key", "text", "ident", "source"]
+__all__ = [
+    "Units",
+    "template",
+    "source",
+    "duplicates",
+    "references",
+    "reconciliation",
+    "custom_sql",
+    "row_units",
+    "concat_key",
+    "text",
+    "ident",
+    "source",
+]

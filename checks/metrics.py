@@ -21,6 +21,7 @@ AsType = Literal["text", "number", "date", "timestamp"]
 
 # --- row predicates (a failed row is one where the predicate holds) --------------------------------
 
+
 @dataclass(frozen=True)
 class IsMissing:
     """NULL, or (for text) blank or one of `null_values` such as CIS's '00000000'."""
@@ -107,6 +108,7 @@ def predicate_columns(p: Predicate) -> tuple[str, ...]:
 
 # --- metrics ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Metric:
     """One measurement.
@@ -149,7 +151,10 @@ def _freeze(v: Any) -> Any:
 
 def _canon(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {"@": type(obj).__name__, **{f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+        return {
+            "@": type(obj).__name__,
+            **{f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)},
+        }
     if isinstance(obj, list | tuple):
         return [_canon(x) for x in obj]
     if isinstance(obj, dict):

@@ -65,7 +65,9 @@ def _no_trailing_space(c: exp.Expression) -> exp.Expression:
 
 
 def _digits(n: int) -> TsqlForm:
-    return lambda c: _and(_no_trailing_space(c), exp.EQ(this=_len(c), expression=_n(n)), not_like(c, "%[^0-9]%"))
+    return lambda c: _and(
+        _no_trailing_space(c), exp.EQ(this=_len(c), expression=_n(n)), not_like(c, "%[^0-9]%")
+    )
 
 
 def _between(e: exp.Expression, lo: str, hi: str) -> exp.Expression:
@@ -86,7 +88,9 @@ def _date_parts(c: exp.Expression, month_at: int, day_at: int) -> list[exp.Expre
 
 
 def _iso_date(c: exp.Expression) -> exp.Expression:
-    return _and(_no_trailing_space(c), like(c, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), *_date_parts(c, 6, 9))
+    return _and(
+        _no_trailing_space(c), like(c, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), *_date_parts(c, 6, 9)
+    )
 
 
 def _yyyymmdd(c: exp.Expression) -> exp.Expression:
@@ -103,7 +107,8 @@ def _zip(c: exp.Expression) -> exp.Expression:
 
 def _phone_e164(c: exp.Expression) -> exp.Expression:
     return _and(
-        _no_trailing_space(c), like(c, "+[1-9]%"),
+        _no_trailing_space(c),
+        like(c, "+[1-9]%"),
         exp.Between(this=_len(c), low=_n(3), high=_n(16)),
         not_like(_substr(c, 2, 100), "%[^0-9]%"),
     )
@@ -120,12 +125,15 @@ def _email(c: exp.Expression) -> exp.Expression:
     last_label_reversed = exp.Left(this=rdomain, expression=exp.Sub(this=rdot, expression=_n(1)))
     return _and(
         _no_trailing_space(c),
-        like(c, "_%@%"), not_like(c, "%@%@%"),  # exactly one '@', with a non-empty local part
+        like(c, "_%@%"),
+        not_like(c, "%@%@%"),  # exactly one '@', with a non-empty local part
         not_like(c, "% @%"),  # LIKE would not see a blank that ends the local part
         not_like(local, "%[^A-Za-z0-9._%+-]%"),
         not_like(domain, "%[^A-Za-z0-9.-]%"),
         like(domain, "%.%"),
-        not_like(domain, ".%"), not_like(domain, "%."), not_like(domain, "%..%"),  # no empty labels
+        not_like(domain, ".%"),
+        not_like(domain, "%."),
+        not_like(domain, "%..%"),  # no empty labels
         like(last_label_reversed, "[A-Za-z][A-Za-z]%"),
         not_like(last_label_reversed, "%[^A-Za-z]%"),
     )
@@ -145,20 +153,30 @@ _DAY = "(0[1-9]|[12][0-9]|3[01])"
 PATTERNS: dict[str, NamedPattern] = {
     p.name: p
     for p in (
-        NamedPattern("email", "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$", _email,
-                     "local@domain.tld (syntax only, no DNS)"),
+        NamedPattern(
+            "email",
+            "^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$",
+            _email,
+            "local@domain.tld (syntax only, no DNS)",
+        ),
         NamedPattern("phone_e164", "^[+][1-9][0-9]{1,14}$", _phone_e164, "+ then 2-15 digits, no leading 0"),
         NamedPattern("zip5", _digits_re(5), _digits(5), "5-digit US ZIP"),
         NamedPattern("zip9", "^[0-9]{5}-[0-9]{4}$", _zip9, "ZIP+4 with dash"),
         NamedPattern("zip", "^[0-9]{5}(-[0-9]{4})?$", _zip, "ZIP or ZIP+4"),
         NamedPattern("us_state", "^[A-Z]{2}$", _upper2, "two upper-case letters"),
-        NamedPattern("iso_date", f"^[0-9]{{4}}-{_MONTH}-{_DAY}$", _iso_date, "YYYY-MM-DD, month/day in range"),
+        NamedPattern(
+            "iso_date", f"^[0-9]{{4}}-{_MONTH}-{_DAY}$", _iso_date, "YYYY-MM-DD, month/day in range"
+        ),
         NamedPattern("yyyymmdd", f"^[0-9]{{4}}{_MONTH}{_DAY}$", _yyyymmdd, "CIS dates YYYYMMDD"),
         NamedPattern("cis_partner_id", _digits_re(10), _digits(10), "CIS business partner, 10 digits"),
         NamedPattern("cis_contract_account", _digits_re(12), _digits(12), "CIS contract account, 12 digits"),
         NamedPattern("cis_premise_id", _digits_re(10), _digits(10), "CIS premise, 10 digits"),
-        NamedPattern("digits", "^[0-9]+$", lambda c: _and(
-            _no_trailing_space(c), like(c, "_%"), not_like(c, "%[^0-9]%")), "one or more digits"),
+        NamedPattern(
+            "digits",
+            "^[0-9]+$",
+            lambda c: _and(_no_trailing_space(c), like(c, "_%"), not_like(c, "%[^0-9]%")),
+            "one or more digits",
+        ),
     )
 }
 
@@ -171,6 +189,7 @@ def tsql_match(column: exp.Expression, pattern: str, *, named: bool) -> exp.Expr
 
 
 # --- raw regex -> T-SQL (a deliberately small, exact subset) ---------------------------------------
+
 
 def _refuse(pattern: str, why: str) -> CompileError:
     return CompileError(
@@ -232,7 +251,7 @@ def _translate_regex(column: exp.Expression, pattern: str) -> exp.Expression:
         raise CompileError(f"invalid regex {pattern!r}: {e}", code="invalid_regex") from None
     anchored_start = bool(items) and items[0] == (c.AT, c.AT_BEGINNING)
     anchored_end = bool(items) and items[-1] == (c.AT, c.AT_END)
-    body = items[int(anchored_start): len(items) - int(anchored_end)]
+    body = items[int(anchored_start) : len(items) - int(anchored_end)]
     # One class repeated over the whole value: ^[0-9]+$, ^[A-Z]{2,5}$
     if anchored_start and anchored_end and len(body) == 1 and body[0][0] is c.MAX_REPEAT:
         lo, hi, sub = body[0][1]  # type: ignore[misc]

@@ -36,8 +36,13 @@ class Evaluation:
     def rows(cls, evaluated: Any, failed: Any, *, what: str = "rows", **metrics: Any) -> Evaluation:
         """A row-level evaluation; SUM over no rows is NULL, which counts as 0."""
         ev, fl = int(evaluated or 0), int(failed or 0)
-        return cls(rows_evaluated=ev, rows_failed=fl, observed=fl,
-                   message=f"{fl} of {ev} {what}", metrics={"rows_evaluated": ev, "rows_failed": fl, **metrics})
+        return cls(
+            rows_evaluated=ev,
+            rows_failed=fl,
+            observed=fl,
+            message=f"{fl} of {ev} {what}",
+            metrics={"rows_evaluated": ev, "rows_failed": fl, **metrics},
+        )
 
 
 @dataclass(frozen=True)

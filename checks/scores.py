@@ -46,15 +46,22 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "batch": self.batch, "dimensions": self.dimensions, "capped_by_critical_failure": self.capped,
-            "coverage": {"dimensions": list(self.coverage.dimensions), "dimension_share": self.coverage.dimension_share,
-                         "columns": list(self.coverage.columns), "column_share": self.coverage.column_share},
+            "batch": self.batch,
+            "dimensions": self.dimensions,
+            "capped_by_critical_failure": self.capped,
+            "coverage": {
+                "dimensions": list(self.coverage.dimensions),
+                "dimension_share": self.coverage.dimension_share,
+                "columns": list(self.coverage.columns),
+                "column_share": self.coverage.column_share,
+            },
             "checks": self.counts,
         }
 
 
-def dimension_scores(results: Iterable[CheckResult], weights: Mapping[str, float] = SEVERITY_WEIGHTS
-                     ) -> dict[str, float | None]:
+def dimension_scores(
+    results: Iterable[CheckResult], weights: Mapping[str, float] = SEVERITY_WEIGHTS
+) -> dict[str, float | None]:
     """Severity-weighted mean per dimension; None where no scored check carries weight."""
     num: dict[str, float] = defaultdict(float)
     den: dict[str, float] = defaultdict(float)
@@ -69,9 +76,14 @@ def dimension_scores(results: Iterable[CheckResult], weights: Mapping[str, float
     return {d: (num[d] / den[d] if den[d] else None) for d in DIMENSIONS if d in seen}
 
 
-def batch_scores(results: Iterable[CheckResult], *, table_columns: Iterable[str] = (),
-                 weights: Mapping[str, float] = SEVERITY_WEIGHTS, cap: float = CRITICAL_CAP,
-                 dimension_weights: Mapping[str, float] | None = None) -> Scores:
+def batch_scores(
+    results: Iterable[CheckResult],
+    *,
+    table_columns: Iterable[str] = (),
+    weights: Mapping[str, float] = SEVERITY_WEIGHTS,
+    cap: float = CRITICAL_CAP,
+    dimension_weights: Mapping[str, float] | None = None,
+) -> Scores:
     """Dimension scores, the batch score with the critical gate, coverage and outcome counts."""
     rs = list(results)
     dims = dimension_scores(rs, weights)
@@ -87,8 +99,11 @@ def batch_scores(results: Iterable[CheckResult], *, table_columns: Iterable[str]
     table_cols = list(table_columns)
     ran = [r for r in rs if r.status not in (Outcome.ERROR, Outcome.SKIPPED)]
     covered_cols = sorted({c for r in rs for c in r.columns} & set(table_cols))
-    coverage = Coverage(tuple(d for d in DIMENSIONS if any(r.dimension == d for r in ran)),
-                        tuple(covered_cols), len(table_cols))
+    coverage = Coverage(
+        tuple(d for d in DIMENSIONS if any(r.dimension == d for r in ran)),
+        tuple(covered_cols),
+        len(table_cols),
+    )
     counts = {o.value: sum(1 for r in rs if r.status is o) for o in Outcome}
     return Scores(batch, dims, capped, coverage, counts)
 

@@ -25,18 +25,22 @@ class Threshold:
 
     @property
     def explicit(self) -> bool:
-        return any(v is not None for v in (self.pass_rate_warn, self.pass_rate_fail,
-                                           self.max_failed_warn, self.max_failed_fail))
+        return any(
+            v is not None
+            for v in (self.pass_rate_warn, self.pass_rate_fail, self.max_failed_warn, self.max_failed_fail)
+        )
 
     def judge(self, evaluated: int | None, failed: int) -> Outcome:
         if not self.explicit:
             return Outcome.FAIL if failed > 0 else Outcome.PASS
         rate = 1 - failed / evaluated if evaluated else None
         if (rate is not None and self.pass_rate_fail is not None and rate < self.pass_rate_fail) or (
-                self.max_failed_fail is not None and failed > self.max_failed_fail):
+            self.max_failed_fail is not None and failed > self.max_failed_fail
+        ):
             return Outcome.FAIL
         if (rate is not None and self.pass_rate_warn is not None and rate < self.pass_rate_warn) or (
-                self.max_failed_warn is not None and failed > self.max_failed_warn):
+            self.max_failed_warn is not None and failed > self.max_failed_warn
+        ):
             return Outcome.WARN
         return Outcome.PASS
 
@@ -102,11 +106,20 @@ class Suite:
 def judge(spec: CheckSpec, ev: Evaluation, samples: tuple[Sample, ...] = ()) -> CheckResult:
     """Apply the check's threshold to its evaluation; score per DESIGN.md (pass rate for row checks,
     1 or 0 for table-level checks, none when skipped)."""
-    common = {"check_id": spec.id, "type": spec.type, "dimension": spec.dimension, "severity": spec.severity,
-              "rows_evaluated": ev.rows_evaluated, "rows_failed": ev.rows_failed, "observed": ev.observed,
-              "message": ev.message,
-              "thresholds": spec.threshold.as_dict() if spec.threshold.explicit or not spec.table_level else {}, "metrics": dict(ev.metrics),
-              "columns": tuple(spec.check.columns()), "definition_hash": spec.definition_hash}
+    common = {
+        "check_id": spec.id,
+        "type": spec.type,
+        "dimension": spec.dimension,
+        "severity": spec.severity,
+        "rows_evaluated": ev.rows_evaluated,
+        "rows_failed": ev.rows_failed,
+        "observed": ev.observed,
+        "message": ev.message,
+        "thresholds": spec.threshold.as_dict() if spec.threshold.explicit or not spec.table_level else {},
+        "metrics": dict(ev.metrics),
+        "columns": tuple(spec.check.columns()),
+        "definition_hash": spec.definition_hash,
+    }
     if ev.skipped:
         return CheckResult(status=Outcome.SKIPPED, samples=(), **common)
     if ev.rows_evaluated is not None and ev.rows_failed is not None and not spec.table_level:
@@ -125,6 +138,14 @@ def judge(spec: CheckSpec, ev: Evaluation, samples: tuple[Sample, ...] = ()) -> 
 
 def error_result(spec: CheckSpec, message: str) -> CheckResult:
     """The check could not run: status error, no score."""
-    return CheckResult(check_id=spec.id, type=spec.type, dimension=spec.dimension, severity=spec.severity,
-                       status=Outcome.ERROR, message=message, thresholds=spec.threshold.as_dict(),
-                       columns=tuple(spec.check.columns()), definition_hash=spec.definition_hash)
+    return CheckResult(
+        check_id=spec.id,
+        type=spec.type,
+        dimension=spec.dimension,
+        severity=spec.severity,
+        status=Outcome.ERROR,
+        message=message,
+        thresholds=spec.threshold.as_dict(),
+        columns=tuple(spec.check.columns()),
+        definition_hash=spec.definition_hash,
+    )

@@ -65,7 +65,8 @@ def check_identifier(name: str, what: str = "column") -> str:
     if not isinstance(name, str) or not IDENTIFIER.match(name):
         raise CompileError(
             f"{what} name {name!r} is not a plain identifier (letters, digits, underscore; not starting "
-            "with a digit; at most 128 characters)", code="bad_identifier",
+            "with a digit; at most 128 characters)",
+            code="bad_identifier",
         )
     return name
 
@@ -104,8 +105,11 @@ def typed_literal(ctx: SqlContext, value: Any, as_type: str) -> exp.Expression:
     if as_type == "number":
         return exp.Literal.number(value)
     if as_type in ("date", "timestamp"):
-        text = value.isoformat(sep=" ") if isinstance(value, datetime) else (
-            value.isoformat() if isinstance(value, date) else str(value))
+        text = (
+            value.isoformat(sep=" ")
+            if isinstance(value, datetime)
+            else (value.isoformat() if isinstance(value, date) else str(value))
+        )
         return exp.Cast(this=exp.Literal.string(text), to=ctx.sql_type(as_type))
     return exp.Literal.string(str(value))
 
@@ -123,8 +127,14 @@ def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None 
         return exp.TryCast(this=c, to=to)
     guard = _PG_NUMBER if as_type == "number" else _PG_DATE
     t: exp.Expression = c if column in ctx.column_types else exp.Cast(this=c, to=ctx.sql_type("text"))
-    return exp.Case(ifs=[exp.If(this=exp.RegexpLike(this=t, expression=exp.Literal.string(guard)),
-                               true=exp.Cast(this=t.copy(), to=to))])
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.RegexpLike(this=t, expression=exp.Literal.string(guard)),
+                true=exp.Cast(this=t.copy(), to=to),
+            )
+        ]
+    )
 
 
 def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> exp.Expression:
@@ -170,18 +180,28 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
         bad: list[exp.Expression] = [exp.Is(this=v, expression=exp.Null())]
         if p.min is not None:
             lo = typed_literal(ctx, p.min, p.as_type)
-            bad.append(exp.LTE(this=v.copy(), expression=lo) if p.strict_min else exp.LT(this=v.copy(), expression=lo))
+            bad.append(
+                exp.LTE(this=v.copy(), expression=lo)
+                if p.strict_min
+                else exp.LT(this=v.copy(), expression=lo)
+            )
         if p.max is not None:
             hi = typed_literal(ctx, p.max, p.as_type)
-            bad.append(exp.GTE(this=v.copy(), expression=hi) if p.strict_max else exp.GT(this=v.copy(), expression=hi))
+            bad.append(
+                exp.GTE(this=v.copy(), expression=hi)
+                if p.strict_max
+                else exp.GT(this=v.copy(), expression=hi)
+            )
         return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
     if isinstance(p, NoMatch):
         return exp.and_(present(ctx, p.column), exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
     if isinstance(p, BadLength):
         c: exp.Expression = col(p.column)
         if ctx.dialect == "tsql":  # LEN ignores trailing blanks; count them too
-            n: exp.Expression = exp.Sub(this=exp.Length(this=exp.Add(this=c, expression=exp.Literal.string("x"))),
-                                        expression=exp.Literal.number(1))
+            n: exp.Expression = exp.Sub(
+                this=exp.Length(this=exp.Add(this=c, expression=exp.Literal.string("x"))),
+                expression=exp.Literal.number(1),
+            )
         else:
             n = exp.Length(this=c)
         bad = []
@@ -192,7 +212,9 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
         return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
     if isinstance(p, Compare):
         ops = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "<>": exp.NEQ}
-        return ops[p.op](this=read_as(ctx, p.column, p.as_type), expression=typed_literal(ctx, p.value, p.as_type))
+        return ops[p.op](
+            this=read_as(ctx, p.column, p.as_type), expression=typed_literal(ctx, p.value, p.as_type)
+        )
     raise TypeError(f"unknown predicate {p!r}")
 
 

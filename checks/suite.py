@@ -34,8 +34,19 @@ from checks.spec import STAGES, CheckSpec, Suite, Threshold
 from checks.sqlexpr import IDENTIFIER
 from checks.types.reconciliation import Side
 
-SUITE_KEYS = ("dataset", "stage", "schema", "owner", "slack_channel", "keys", "pii", "batch_column",
-              "sample_limit", "checks", "description")
+SUITE_KEYS = (
+    "dataset",
+    "stage",
+    "schema",
+    "owner",
+    "slack_channel",
+    "keys",
+    "pii",
+    "batch_column",
+    "sample_limit",
+    "checks",
+    "description",
+)
 CHECK_KEYS = ("id", "type", "dimension", "severity", "pass_rate", "max_failed", "sample_limit", "description")
 PII_KINDS = ("email", "phone", "name", "address")
 
@@ -53,7 +64,9 @@ class _Reader:
             return self._loader.get_single_node()
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
-            self.add("yaml_syntax", f"not valid YAML: {getattr(e, 'problem', e)}", mark.line + 1 if mark else None)
+            self.add(
+                "yaml_syntax", f"not valid YAML: {getattr(e, 'problem', e)}", mark.line + 1 if mark else None
+            )
             return None
 
     def value(self, node: yaml.Node) -> Any:
@@ -119,8 +132,11 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
         r.add("bad_identifier", f"dataset {dataset!r} is not a plain table name", top["dataset"][1])
     stage = _scalar(r, top, "stage", required=True)
     if stage is not None and stage not in STAGES:
-        r.add("unknown_stage", f"unknown stage {stage!r}{suggest(stage, STAGES)} (one of {', '.join(STAGES)})",
-              top["stage"][1])
+        r.add(
+            "unknown_stage",
+            f"unknown stage {stage!r}{suggest(stage, STAGES)} (one of {', '.join(STAGES)})",
+            top["stage"][1],
+        )
     keys = tuple(_names(r, top, "keys"))
     pii = _pii(r, top)
     sample_limit = _scalar(r, top, "sample_limit") or 20
@@ -138,15 +154,27 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
                 if spec is None:
                     continue
                 if spec.id in seen:
-                    r.add("duplicate_check_id", f"check id {spec.id!r} already used on line {seen[spec.id]}", spec.line)
+                    r.add(
+                        "duplicate_check_id",
+                        f"check id {spec.id!r} already used on line {seen[spec.id]}",
+                        spec.line,
+                    )
                 seen[spec.id] = spec.line or 0
                 checks.append(spec)
     if r.problems:
         raise SuiteError(r.problems)
-    return Suite(dataset=str(dataset), stage=str(stage), checks=tuple(checks),
-                 schema=_scalar(r, top, "schema"), owner=_scalar(r, top, "owner"),
-                 slack_channel=_scalar(r, top, "slack_channel"), keys=keys, pii=pii,
-                 batch_column=_scalar(r, top, "batch_column") or "batch_id", file=file)
+    return Suite(
+        dataset=str(dataset),
+        stage=str(stage),
+        checks=tuple(checks),
+        schema=_scalar(r, top, "schema"),
+        owner=_scalar(r, top, "owner"),
+        slack_channel=_scalar(r, top, "slack_channel"),
+        keys=keys,
+        pii=pii,
+        batch_column=_scalar(r, top, "batch_column") or "batch_id",
+        file=file,
+    )
 
 
 def _scalar(r: _Reader, m: dict[str, tuple[yaml.Node, int]], key: str, required: bool = False) -> Any:
@@ -202,8 +230,11 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
     if not type_name:
         r.add("missing_key", f"check {check_id!r} has no 'type'", line)
     elif type_name not in registry.names():
-        r.add("unknown_check_type", f"unknown check type {type_name!r}{suggest(type_name, registry.names())}",
-              m["type"][1])
+        r.add(
+            "unknown_check_type",
+            f"unknown check type {type_name!r}{suggest(type_name, registry.names())}",
+            m["type"][1],
+        )
     else:
         cls = registry.get(type_name)
     dimension = _choice(r, m, "dimension", DIMENSIONS, getattr(cls, "default_dimension", None))
@@ -213,19 +244,31 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
     check = _arguments(r, cls, m, str(check_id), line) if cls else None
     if check is None or len(r.problems) > before:
         return None
-    return CheckSpec(id=str(check_id), check=check, dimension=str(dimension), severity=str(severity),
-                     threshold=threshold, sample_limit=int(limit if limit is not None else default_limit),
-                     description=str(_scalar(r, m, "description") or ""), file=r.file, line=line)
+    return CheckSpec(
+        id=str(check_id),
+        check=check,
+        dimension=str(dimension),
+        severity=str(severity),
+        threshold=threshold,
+        sample_limit=int(limit if limit is not None else default_limit),
+        description=str(_scalar(r, m, "description") or ""),
+        file=r.file,
+        line=line,
+    )
 
 
-def _choice(r: _Reader, m: dict[str, tuple[yaml.Node, int]], key: str, choices: tuple[str, ...],
-            default: str | None) -> str | None:
+def _choice(
+    r: _Reader, m: dict[str, tuple[yaml.Node, int]], key: str, choices: tuple[str, ...], default: str | None
+) -> str | None:
     value = _scalar(r, m, key)
     if value is None:
         return default
     if value not in choices:
-        r.add(f"unknown_{key}", f"unknown {key} {value!r}{suggest(value, choices)} (one of {', '.join(choices)})",
-              m[key][1])
+        r.add(
+            f"unknown_{key}",
+            f"unknown {key} {value!r}{suggest(value, choices)} (one of {', '.join(choices)})",
+            m[key][1],
+        )
     return str(value)
 
 
@@ -239,14 +282,24 @@ def _threshold(r: _Reader, m: dict[str, tuple[yaml.Node, int]]) -> Threshold:
         parts = value if isinstance(value, dict) else {"fail": value}
         for level, v in parts.items():
             if level not in ("warn", "fail"):
-                r.add("bad_threshold", f"{key} has {level!r}{suggest(level, ('warn', 'fail'))}; use warn and fail",
-                      line)
-            elif not isinstance(v, int | float) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
-                r.add("bad_threshold", f"{key}.{level} must be a number{' in [0, 1]' if hi else ' >= 0'}", line)
+                r.add(
+                    "bad_threshold",
+                    f"{key} has {level!r}{suggest(level, ('warn', 'fail'))}; use warn and fail",
+                    line,
+                )
+            elif (
+                not isinstance(v, int | float) or isinstance(v, bool) or v < lo or (hi is not None and v > hi)
+            ):
+                r.add(
+                    "bad_threshold", f"{key}.{level} must be a number{' in [0, 1]' if hi else ' >= 0'}", line
+                )
             else:
                 kw[f"{key}_{level}"] = v
-    if kw.get("pass_rate_warn") is not None and kw.get("pass_rate_fail") is not None and \
-            kw["pass_rate_warn"] < kw["pass_rate_fail"]:
+    if (
+        kw.get("pass_rate_warn") is not None
+        and kw.get("pass_rate_fail") is not None
+        and kw["pass_rate_warn"] < kw["pass_rate_fail"]
+    ):
         r.add("bad_threshold", "pass_rate.warn must be at least pass_rate.fail", m["pass_rate"][1])
     return Threshold(**kw)
 
@@ -266,16 +319,23 @@ def _arguments(r: _Reader, cls: type, m: dict[str, tuple[yaml.Node, int]], check
             continue
         name = _field_for(key, fields)
         if name is None:
-            r.add("unknown_argument", f"check {check_id!r}: unknown argument {key!r} for type "
-                  f"{cls.type_name!r}{suggest(key, public + list(CHECK_KEYS))} "  # type: ignore[attr-defined]
-                  f"(arguments: {', '.join(public)})", kline)
+            r.add(
+                "unknown_argument",
+                f"check {check_id!r}: unknown argument {key!r} for type "
+                f"{cls.type_name!r}{suggest(key, public + list(CHECK_KEYS))} "  # type: ignore[attr-defined]
+                f"(arguments: {', '.join(public)})",
+                kline,
+            )
             continue
         try:
             kwargs[name] = _coerce(r.value(node), hints[name])
         except (TypeError, ValueError) as e:
             r.add("bad_argument", f"check {check_id!r}: {key}: {e}", kline)
-    missing = [f.rstrip("_") for f, fd in fields.items() if f not in kwargs and
-               fd.default is dataclasses.MISSING and fd.default_factory is dataclasses.MISSING]
+    missing = [
+        f.rstrip("_")
+        for f, fd in fields.items()
+        if f not in kwargs and fd.default is dataclasses.MISSING and fd.default_factory is dataclasses.MISSING
+    ]
     if missing:
         r.add("missing_argument", f"check {check_id!r} ({cls.type_name}) needs {', '.join(missing)}", line)  # type: ignore[attr-defined]
         return None

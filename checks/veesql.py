@@ -18,8 +18,9 @@ def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expression
     ts = read_as(ctx, column or m.option("timestamp"), "timestamp")
     tz = m.option("timezone")
     if tz:
-        ts = exp.AtTimeZone(this=exp.AtTimeZone(this=ts, zone=exp.Literal.string(tz)),
-                            zone=exp.Literal.string("UTC"))
+        ts = exp.AtTimeZone(
+            this=exp.AtTimeZone(this=ts, zone=exp.Literal.string(tz)), zone=exp.Literal.string("UTC")
+        )
         ts = exp.Cast(this=ts, to=ctx.sql_type("timestamp"))
     return ts
 
@@ -27,8 +28,11 @@ def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expression
 def _day(ctx: SqlContext, m: Metric) -> exp.Expression:
     ts = _ts(ctx, m)
     if m.option("timestamp_is", "end") == "end":
-        ts = exp.DateAdd(this=ts, expression=exp.Literal.number(-int(m.option("interval_minutes", 15))),
-                         unit=exp.Var(this="MINUTE"))
+        ts = exp.DateAdd(
+            this=ts,
+            expression=exp.Literal.number(-int(m.option("interval_minutes", 15))),
+            unit=exp.Var(this="MINUTE"),
+        )
     return exp.Cast(this=ts, to=ctx.sql_type("date"))
 
 
@@ -50,10 +54,21 @@ def interval_count(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
         SELECT __key AS k, CAST(__day AS VARCHAR) AS v, __expected AS expected_intervals,
                CASE WHEN COUNT(DISTINCT __ts) < __expected THEN __expected - COUNT(DISTINCT __ts) ELSE 0 END
                  AS missing_intervals,
-               CASE WHEN __expected - COUNT(DISTINCT __ts) > __expected * __hold THEN 1 ELSE 0 END AS held_days
+               CASE WHEN __expected - COUNT(DISTINCT __ts) > __expected * __hold THEN 1 ELSE 0 END
+                 AS held_days
         FROM __src WHERE __ts IS NOT NULL GROUP BY __key, __day"""
-    q = template(ctx, sql, {"__key": _key(ctx, m), "__day": _day(ctx, m), "__ts": _ts(ctx, m), "__src": src,
-                            "__expected": _n(expected), "__hold": _n(float(m.option("hold_pct", 2)) / 100)})
+    q = template(
+        ctx,
+        sql,
+        {
+            "__key": _key(ctx, m),
+            "__day": _day(ctx, m),
+            "__ts": _ts(ctx, m),
+            "__src": src,
+            "__expected": _n(expected),
+            "__hold": _n(float(m.option("hold_pct", 2)) / 100),
+        },
+    )
     return Units(q, ("expected_intervals", "missing_intervals", "held_days"), "missing_intervals")
 
 
@@ -72,15 +87,25 @@ def spike(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     sql = """
         SELECT k, CAST(peak AS VARCHAR) AS v, 1 AS meter_days,
                CASE WHEN peak >= __min_peak AND peak > __ratio * third THEN 1 ELSE 0 END AS spike_days
-        FROM (SELECT k, dd, MAX(CASE WHEN rn = 1 THEN val END) AS peak, MAX(CASE WHEN rn = 3 THEN val END) AS third
+        FROM (SELECT k, dd, MAX(CASE WHEN rn = 1 THEN val END) AS peak,
+                     MAX(CASE WHEN rn = 3 THEN val END) AS third
               FROM (SELECT __key AS k, __day AS dd, __v AS val,
                            ROW_NUMBER() OVER (PARTITION BY __key, __day ORDER BY __v DESC) AS rn
                     FROM __src WHERE __v IS NOT NULL) AS r
               GROUP BY k, dd) AS g
         WHERE third IS NOT NULL"""
-    q = template(ctx, sql, {"__key": _key(ctx, m), "__day": _day(ctx, m), "__v": _num(ctx, m.option("value")),
-                            "__src": src, "__min_peak": _n(m.option("min_peak", 1)),
-                            "__ratio": _n(float(m.option("ratio_pct", 300)) / 100)})
+    q = template(
+        ctx,
+        sql,
+        {
+            "__key": _key(ctx, m),
+            "__day": _day(ctx, m),
+            "__v": _num(ctx, m.option("value")),
+            "__src": src,
+            "__min_peak": _n(m.option("min_peak", 1)),
+            "__ratio": _n(float(m.option("ratio_pct", 300)) / 100),
+        },
+    )
     return Units(q, ("meter_days", "spike_days"), "spike_days")
 
 
@@ -98,8 +123,17 @@ def _runs(ctx: SqlContext, src: exp.Expression, m: Metric, *, zero: bool) -> Uni
                      - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts) AS grp
               FROM __src WHERE __v IS NOT NULL) AS r
         GROUP BY k, z, grp"""
-    q = template(ctx, sql, {"__key": _key(ctx, m), "__ts": _ts(ctx, m), "__v": _num(ctx, m.option("value")),
-                            "__src": src, "__n": _n(int(m.option("min_run")))})
+    q = template(
+        ctx,
+        sql,
+        {
+            "__key": _key(ctx, m),
+            "__ts": _ts(ctx, m),
+            "__v": _num(ctx, m.option("value")),
+            "__src": src,
+            "__n": _n(int(m.option("min_run"))),
+        },
+    )
     return Units(q, ("interval_rows", "run_rows", "runs"), "runs")
 
 
@@ -122,11 +156,19 @@ def rollover(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
         FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts) AS prev,
                      __dials AS dials FROM __src) AS r
         WHERE prev IS NOT NULL"""
-    q = template(ctx, sql, {
-        "__key": _key(ctx, m), "__ts": _ts(ctx, m), "__v": _num(ctx, m.option("value")), "__src": src,
-        "__dials": _num(ctx, dials) if isinstance(dials, str) else _n(int(dials)),
-        "__high": _n(float(m.option("high_pct", 90)) / 100), "__low": _n(float(m.option("low_pct", 10)) / 100),
-    })
+    q = template(
+        ctx,
+        sql,
+        {
+            "__key": _key(ctx, m),
+            "__ts": _ts(ctx, m),
+            "__v": _num(ctx, m.option("value")),
+            "__src": src,
+            "__dials": _num(ctx, dials) if isinstance(dials, str) else _n(int(dials)),
+            "__high": _n(float(m.option("high_pct", 90)) / 100),
+            "__low": _n(float(m.option("low_pct", 10)) / 100),
+        },
+    )
     return Units(q, ("reads", "bad_decreases", "rollovers"), "bad_decreases")
 
 
@@ -144,39 +186,65 @@ def sum_check(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
                      COALESCE(__rm, 1) AS mult
               FROM __reg) AS r ON i.k = r.k AND i.d = r.d
         WHERE r.delta IS NOT NULL"""
-    q = template(ctx, sql, {
-        "__mk": text(col(m.option("meter_key")), ctx), "__day": _day(ctx, m), "__v": _num(ctx, m.option("value")),
-        "__src": src, "__reg": reg_src, "__rk": text(col(m.option("register_key")), ctx),
-        "__rd": read_as(reg, m.option("register_date"), "date"), "__rv": read_as(reg, m.option("register_value"), "number"),
-        "__rm": read_as(reg, m.option("register_multiplier"), "number"),
-        "__pct": _n(float(m.option("tolerance_pct", 1)) / 100), "__units": _n(m.option("tolerance_units", 1)),
-    })
+    q = template(
+        ctx,
+        sql,
+        {
+            "__mk": text(col(m.option("meter_key")), ctx),
+            "__day": _day(ctx, m),
+            "__v": _num(ctx, m.option("value")),
+            "__src": src,
+            "__reg": reg_src,
+            "__rk": text(col(m.option("register_key")), ctx),
+            "__rd": read_as(reg, m.option("register_date"), "date"),
+            "__rv": read_as(reg, m.option("register_value"), "number"),
+            "__rm": read_as(reg, m.option("register_multiplier"), "number"),
+            "__pct": _n(float(m.option("tolerance_pct", 1)) / 100),
+            "__units": _n(m.option("tolerance_units", 1)),
+        },
+    )
     return Units(q, ("meter_days", "mismatched_days"), "mismatched_days")
 
 
 def multiplier_unit(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     met = SqlContext(ctx.dialect, {})
     sql = """
-        SELECT r.k AS k, CONCAT_WS('|', CAST(r.mult AS VARCHAR), r.unit, CAST(m.mult AS VARCHAR), m.unit) AS v,
+        SELECT r.k AS k,
+               CONCAT_WS('|', CAST(r.mult AS VARCHAR), r.unit, CAST(m.mult AS VARCHAR), m.unit) AS v,
                1 AS reads, CASE WHEN m.k IS NULL THEN 1 ELSE 0 END AS unmatched,
-               CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END AS mismatches
+               CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END
+                 AS mismatches
         FROM (SELECT __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem FROM __meters) AS m
+        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
+                   FROM __meters) AS m
           ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)"""
-    q = template(ctx, sql, {
-        "__k": text(col(m.option("meter_key")), ctx), "__d": read_as(ctx, m.option("date"), "date"),
-        "__mult": _num(ctx, m.option("multiplier")), "__unit": read_as(ctx, m.option("unit"), "text"),
-        "__src": src, "__meters": source(m.option("meters"), None, None, alias="met"),
-        "__mk": text(col(m.option("meters_key")), ctx), "__mmult": read_as(met, m.option("meters_multiplier"), "number"),
-        "__munit": read_as(met, m.option("meters_unit"), "text"),
-        "__inst": read_as(met, m.option("meters_install_date"), "date"),
-        "__rem": read_as(met, m.option("meters_remove_date"), "date"),
-    })
+    q = template(
+        ctx,
+        sql,
+        {
+            "__k": text(col(m.option("meter_key")), ctx),
+            "__d": read_as(ctx, m.option("date"), "date"),
+            "__mult": _num(ctx, m.option("multiplier")),
+            "__unit": read_as(ctx, m.option("unit"), "text"),
+            "__src": src,
+            "__meters": source(m.option("meters"), None, None, alias="met"),
+            "__mk": text(col(m.option("meters_key")), ctx),
+            "__mmult": read_as(met, m.option("meters_multiplier"), "number"),
+            "__munit": read_as(met, m.option("meters_unit"), "text"),
+            "__inst": read_as(met, m.option("meters_install_date"), "date"),
+            "__rem": read_as(met, m.option("meters_remove_date"), "date"),
+        },
+    )
     return Units(q, ("reads", "unmatched", "mismatches"), "mismatches")
 
 
 BUILDERS = {
-    "interval_count": interval_count, "duplicate_interval": duplicate_interval, "spike": spike,
-    "zero_run": zero_run, "flat_line": flat_line, "rollover": rollover, "sum_check": sum_check,
+    "interval_count": interval_count,
+    "duplicate_interval": duplicate_interval,
+    "spike": spike,
+    "zero_run": zero_run,
+    "flat_line": flat_line,
+    "rollover": rollover,
+    "sum_check": sum_check,
     "multiplier_unit": multiplier_unit,
 }

@@ -65,8 +65,11 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         common = {"dataset": self.dataset, "stage": self.stage, "batch_id": self.batch_id}
         return {
-            **common, "dialect": self.dialect, "statements": self.statements,
-            "metadata_queries": self.metadata_queries, "duration_ms": round(self.duration_ms, 1),
+            **common,
+            "dialect": self.dialect,
+            "statements": self.statements,
+            "metadata_queries": self.metadata_queries,
+            "duration_ms": round(self.duration_ms, 1),
             "scores": self.scores.to_dict(),
             "results": [{**common, **r.to_dict()} for r in self.results],
         }
@@ -77,9 +80,18 @@ class DatasetNotFound(MonitorError):
     exit_code = 3
 
 
-_INFO_COLUMNS = sa.table("columns", sa.column("table_schema"), sa.column("table_name"), sa.column("column_name"),
-                         sa.column("data_type"), sa.column("ordinal_position"), schema="information_schema")
-_INFO_TABLES = sa.table("tables", sa.column("table_schema"), sa.column("table_name"), schema="information_schema")
+_INFO_COLUMNS = sa.table(
+    "columns",
+    sa.column("table_schema"),
+    sa.column("table_name"),
+    sa.column("column_name"),
+    sa.column("data_type"),
+    sa.column("ordinal_position"),
+    schema="information_schema",
+)
+_INFO_TABLES = sa.table(
+    "tables", sa.column("table_schema"), sa.column("table_name"), schema="information_schema"
+)
 
 
 def _current_schema(dialect: str) -> sa.ColumnElement[Any]:
@@ -91,14 +103,23 @@ def table_columns(conn: Connection, dataset: str, schema: str | None) -> dict[st
     DuckDB, PostgreSQL and SQL Server); DatasetNotFound with a suggestion if absent."""
     if "." in dataset:
         schema, dataset = dataset.split(".", 1)
-    in_schema = (_INFO_COLUMNS.c.table_schema == schema) if schema else (
-        _INFO_COLUMNS.c.table_schema == _current_schema(conn.dialect.name))
-    q = (sa.select(_INFO_COLUMNS.c.column_name, _INFO_COLUMNS.c.data_type)
-         .where(_INFO_COLUMNS.c.table_name == dataset, in_schema).order_by(_INFO_COLUMNS.c.ordinal_position))
+    in_schema = (
+        (_INFO_COLUMNS.c.table_schema == schema)
+        if schema
+        else (_INFO_COLUMNS.c.table_schema == _current_schema(conn.dialect.name))
+    )
+    q = (
+        sa.select(_INFO_COLUMNS.c.column_name, _INFO_COLUMNS.c.data_type)
+        .where(_INFO_COLUMNS.c.table_name == dataset, in_schema)
+        .order_by(_INFO_COLUMNS.c.ordinal_position)
+    )
     cols = {str(name): str(typ) for name, typ in conn.execute(q)}
     if not cols:
-        t_schema = (_INFO_TABLES.c.table_schema == schema) if schema else (
-            _INFO_TABLES.c.table_schema == _current_schema(conn.dialect.name))
+        t_schema = (
+            (_INFO_TABLES.c.table_schema == schema)
+            if schema
+            else (_INFO_TABLES.c.table_schema == _current_schema(conn.dialect.name))
+        )
         names = [str(n) for (n,) in conn.execute(sa.select(_INFO_TABLES.c.table_name).where(t_schema))]
         raise DatasetNotFound(f"dataset {dataset!r} not found in the warehouse{suggest(dataset, names)}")
     conn.rollback()
@@ -111,17 +132,30 @@ def validate_columns(suite: Suite, columns: Mapping[str, str]) -> list[Problem]:
     for spec in suite.checks:
         for c in spec.check.columns():
             if c not in columns:
-                problems.append(Problem("unknown_column", f"check {spec.id!r}: unknown column {c!r} in "
-                                        f"{suite.dataset}{suggest(c, columns)}", spec.file, spec.line))
+                problems.append(
+                    Problem(
+                        "unknown_column",
+                        f"check {spec.id!r}: unknown column {c!r} in {suite.dataset}{suggest(c, columns)}",
+                        spec.file,
+                        spec.line,
+                    )
+                )
     for c in suite.keys:
         if c not in columns:
-            problems.append(Problem("unknown_column", f"keys: unknown column {c!r} in {suite.dataset}"
-                                    f"{suggest(c, columns)}", suite.file, None))
+            problems.append(
+                Problem(
+                    "unknown_column",
+                    f"keys: unknown column {c!r} in {suite.dataset}{suggest(c, columns)}",
+                    suite.file,
+                    None,
+                )
+            )
     return problems
 
 
-def run_suite(engine: Engine, suite: Suite, *, batch_id: Any = None, now: datetime | None = None,
-              samples: bool = True) -> RunResult:
+def run_suite(
+    engine: Engine, suite: Suite, *, batch_id: Any = None, now: datetime | None = None, samples: bool = True
+) -> RunResult:
     """Run `suite` on one batch (`batch_id`, bound as a parameter) or, when the table has no batch
     column or no batch is given, on the whole table. Raises SuiteError (unknown columns) or
     DatasetNotFound before any data query; errors of single checks become `error` results."""
@@ -165,9 +199,18 @@ def run_suite(engine: Engine, suite: Suite, *, batch_id: Any = None, now: dateti
     ordered = [results[s.id] for s in suite.checks]
     data_columns = [c for c in columns if c not in CONTROL_COLUMNS and c != suite.batch_column]
     return RunResult(
-        dataset=suite.dataset, stage=suite.stage, batch_id=batch_id if batched else None, dialect=dialect,
-        results=ordered, scores=batch_scores(ordered, table_columns=data_columns), statements=ex.count,
-        metadata_queries=1, log=ex.log, started_at=started, duration_ms=(time.perf_counter() - t0) * 1000)
+        dataset=suite.dataset,
+        stage=suite.stage,
+        batch_id=batch_id if batched else None,
+        dialect=dialect,
+        results=ordered,
+        scores=batch_scores(ordered, table_columns=data_columns),
+        statements=ex.count,
+        metadata_queries=1,
+        log=ex.log,
+        started_at=started,
+        duration_ms=(time.perf_counter() - t0) * 1000,
+    )
 
 
 class _Executor:
@@ -208,8 +251,9 @@ def _first_line(e: BaseException) -> str:
     return f"{type(getattr(e, 'orig', None) or e).__name__}: {text[0] if text else ''}"
 
 
-def _measure(ex: _Executor, plan: Plan, suite: Suite, columns: Mapping[str, str], batched: bool,
-             samples: bool) -> tuple[dict[str, Any], dict[str, list[Any]], dict[str, str]]:
+def _measure(
+    ex: _Executor, plan: Plan, suite: Suite, columns: Mapping[str, str], batched: bool, samples: bool
+) -> tuple[dict[str, Any], dict[str, list[Any]], dict[str, str]]:
     values: dict[str, Any] = {}
     inline: dict[str, list[Any]] = {}
     errors = dict(plan.errors)
@@ -223,8 +267,9 @@ def _measure(ex: _Executor, plan: Plan, suite: Suite, columns: Mapping[str, str]
             continue
         # Several checks share the statement: re-run check by check to find the broken one(s).
         for cid in stmt.check_ids:
-            solo = compile_suite(suite, plan.dialect, column_types=columns, batch=batched, samples=samples,
-                                 only=[cid])
+            solo = compile_suite(
+                suite, plan.dialect, column_types=columns, batch=batched, samples=samples, only=[cid]
+            )
             for s in solo.statements:
                 if s.family != stmt.family:
                     continue
@@ -236,7 +281,9 @@ def _measure(ex: _Executor, plan: Plan, suite: Suite, columns: Mapping[str, str]
     return values, inline, errors
 
 
-def _collect(stmt: Statement, row: Mapping[str, Any], values: dict[str, Any], inline: dict[str, list[Any]]) -> None:
+def _collect(
+    stmt: Statement, row: Mapping[str, Any], values: dict[str, Any], inline: dict[str, list[Any]]
+) -> None:
     for column, mid in stmt.outputs:
         values[mid] = row.get(column)
     for column, cid in stmt.samples:

@@ -12,8 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 PG_URL = os.environ.get("UTILITYFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-_TYPES = {"text": sa.Text, "int": sa.BigInteger, "float": sa.Float, "ts": sa.DateTime, "date": sa.Date,
-          "bool": sa.Boolean}
+_TYPES = {
+    "text": sa.Text,
+    "int": sa.BigInteger,
+    "float": sa.Float,
+    "ts": sa.DateTime,
+    "date": sa.Date,
+    "bool": sa.Boolean,
+}
 
 
 def make_table(engine: sa.Engine, name: str, columns: dict[str, str], rows: Sequence[Sequence[Any]]) -> None:

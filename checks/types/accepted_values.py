@@ -32,8 +32,10 @@ class AcceptedValues:
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
-        return {"present": metric("aggregate", "count_present", column=self.column),
-                "failed": metric("aggregate", "count_if", predicate=self.failure())}
+        return {
+            "present": metric("aggregate", "count_present", column=self.column),
+            "failed": metric("aggregate", "count_if", predicate=self.failure()),
+        }
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         return Evaluation.rows(values["present"], values["failed"], what="values not accepted")

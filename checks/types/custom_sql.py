@@ -12,9 +12,25 @@ from checks.registry import EvalContext, register
 from checks.results import Evaluation
 
 # Anything that writes, changes the session or reads files is refused, wherever it sits in the tree.
-_FORBIDDEN = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
-              exp.Command, exp.Into, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Copy,
-              exp.Use, exp.Pragma, exp.Grant)
+_FORBIDDEN = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Merge,
+    exp.Create,
+    exp.Drop,
+    exp.Alter,
+    exp.Command,
+    exp.Into,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Copy,
+    exp.Use,
+    exp.Pragma,
+    exp.Grant,
+)
 
 
 def parse_select(sql: str, dialect: str | None = None) -> exp.Query:
@@ -63,5 +79,10 @@ class CustomSql:
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         n = int(values["failed"] or 0)
-        return Evaluation(rows_failed=n, observed=n, passed=n == 0, metrics={"rows_failed": n},
-                          message=f"query returned {n} failing rows")
+        return Evaluation(
+            rows_failed=n,
+            observed=n,
+            passed=n == 0,
+            metrics={"rows_failed": n},
+            message=f"query returned {n} failing rows",
+        )

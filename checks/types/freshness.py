@@ -58,6 +58,9 @@ class Freshness:
         now = ctx.now if ctx.now.tzinfo else ctx.now.replace(tzinfo=UTC)
         age_h = (now - newest).total_seconds() / 3600
         limit = parse_age(self.max_age)
-        return Evaluation(observed=round(age_h, 3), passed=now - newest <= limit,
-                          metrics={"age_hours": round(age_h, 3), "newest": newest.isoformat()},
-                          message=f"newest {self.column} is {age_h:.1f} h old (limit {self.max_age})")
+        return Evaluation(
+            observed=round(age_h, 3),
+            passed=now - newest <= limit,
+            metrics={"age_hours": round(age_h, 3), "newest": newest.isoformat()},
+            message=f"newest {self.column} is {age_h:.1f} h old (limit {self.max_age})",
+        )

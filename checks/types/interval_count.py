@@ -16,7 +16,8 @@ class IntervalCount(IntervalSeries):
     """Every series has 1440 / interval_minutes intervals per UTC day (96 quarter-hours, also on DST days).
     Failed = missing intervals; held_days counts meter-days missing more than hold_pct percent.
 
-    Example: `{id: mdm.interval.gaps, type: interval_count, keys: [service_point_id, channel], timestamp: interval_end_utc}`
+    Example: `{id: mdm.interval.gaps, type: interval_count, keys: [service_point_id, channel],
+    timestamp: interval_end_utc}`
     """
 
     hold_pct: float = 2.0  # a meter-day missing more than this share would hold the bill (DOMAIN.md)

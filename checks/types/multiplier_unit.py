@@ -37,4 +37,6 @@ class MultiplierUnit(IntervalSeries):
         return self.family_metrics("multiplier_unit", ("reads", "unmatched", "mismatches"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "reads", "mismatches", "reads whose multiplier or unit differs from the meter record")
+        return units_evaluation(
+            values, "reads", "mismatches", "reads whose multiplier or unit differs from the meter record"
+        )

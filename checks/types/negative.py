@@ -15,7 +15,8 @@ class Negative:
     """An interval or register delta below zero, except on net-metering "received" channels listed in
     `allowed_channels`. Row-level, so it runs inside the dataset's one aggregate scan.
 
-    Example: `{id: mdm.interval.negative, type: negative, value: value, channel: channel, allowed_channels: ['2']}`
+    Example: `{id: mdm.interval.negative, type: negative, value: value, channel: channel,
+    allowed_channels: ['2']}`
     """
 
     value: str = "value"
@@ -34,8 +35,10 @@ class Negative:
     sample_column = property(lambda self: self.value)
 
     def metrics(self) -> dict[str, Metric]:
-        return {"present": metric("aggregate", "count_present", column=self.value),
-                "failed": metric("aggregate", "count_if", predicate=self.failure())}
+        return {
+            "present": metric("aggregate", "count_present", column=self.value),
+            "failed": metric("aggregate", "count_if", predicate=self.failure()),
+        }
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         return Evaluation.rows(values["present"], values["failed"], what="negative values")

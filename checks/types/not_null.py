@@ -15,7 +15,8 @@ class NotNull:
     """Every row has a value in `column`. On text columns a blank value and any of `null_values`
     (e.g. CIS's '00000000' for a missing date) count as missing too.
 
-    Example: `{id: cis.customer.email_present, type: not_null, column: email, pass_rate: {warn: 0.9, fail: 0.8}}`
+    Example:
+    `{id: cis.customer.email_present, type: not_null, column: email, pass_rate: {warn: 0.9, fail: 0.8}}`
     """
 
     column: str
@@ -31,8 +32,10 @@ class NotNull:
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
-        return {"rows": metric("aggregate", "row_count"),
-                "failed": metric("aggregate", "count_if", predicate=self.failure())}
+        return {
+            "rows": metric("aggregate", "row_count"),
+            "failed": metric("aggregate", "count_if", predicate=self.failure()),
+        }
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         return Evaluation.rows(values["rows"], values["failed"], what="rows missing a value")

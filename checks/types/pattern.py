@@ -31,8 +31,10 @@ class Pattern:
         if (self.pattern is None) == (self.regex is None):
             return ["give exactly one of 'pattern' (a named pattern) or 'regex'"]
         if self.pattern is not None and self.pattern not in PATTERNS:
-            return [f"unknown pattern {self.pattern!r}{suggest(self.pattern, PATTERNS)} "
-                    f"(named patterns: {', '.join(PATTERNS)})"]
+            return [
+                f"unknown pattern {self.pattern!r}{suggest(self.pattern, PATTERNS)} "
+                f"(named patterns: {', '.join(PATTERNS)})"
+            ]
         return []
 
     def failure(self) -> NoMatch:
@@ -41,8 +43,10 @@ class Pattern:
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
-        return {"present": metric("aggregate", "count_present", column=self.column),
-                "failed": metric("aggregate", "count_if", predicate=self.failure())}
+        return {
+            "present": metric("aggregate", "count_present", column=self.column),
+            "failed": metric("aggregate", "count_if", predicate=self.failure()),
+        }
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         return Evaluation.rows(values["present"], values["failed"], what="values not matching")

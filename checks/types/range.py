@@ -73,8 +73,10 @@ class Range:
 
     def metrics(self) -> dict[str, Metric]:
         if self.row_level:
-            return {"present": metric("aggregate", "count_present", column=self.column),
-                    "failed": metric("aggregate", "count_if", predicate=self.failure())}
+            return {
+                "present": metric("aggregate", "count_present", column=self.column),
+                "failed": metric("aggregate", "count_if", predicate=self.failure()),
+            }
         kind = "avg" if self.of == "mean" else self.of
         return {"value": metric("aggregate", kind, column=self.column, as_type=self.read_as)}
 
@@ -91,5 +93,9 @@ class Range:
             ok = ok and (v > lo if self.strict_min else v >= lo)
         if hi is not None:
             ok = ok and (v < hi if self.strict_max else v <= hi)
-        return Evaluation(observed=v, passed=ok, metrics={self.of: v},
-                          message=f"{self.of} of {self.column} is {v}, expected within [{lo}, {hi}]")
+        return Evaluation(
+            observed=v,
+            passed=ok,
+            metrics={self.of: v},
+            message=f"{self.of} of {self.column} is {v}, expected within [{lo}, {hi}]",
+        )

@@ -47,8 +47,14 @@ class Side:
 
     def metric(self) -> Metric:
         if self.dataset:
-            return metric("reconciliation", "reconciliation.value", agg=self.agg, column=self.column,
-                          where=self.where, dataset=self.dataset)
+            return metric(
+                "reconciliation",
+                "reconciliation.value",
+                agg=self.agg,
+                column=self.column,
+                where=self.where,
+                dataset=self.dataset,
+            )
         if self.agg == "count":
             f = self.filter()
             return metric("aggregate", "count_if", predicate=f) if f else metric("aggregate", "row_count")
@@ -67,7 +73,8 @@ class Reconciliation:
     against a file trailer staged in the same table, or against a fixed `expected` value.
 
     Example (lockbox details vs the trailer record):
-    `{id: pay.lockbox.total, type: reconciliation, left: {agg: sum, column: amount_cents, where: {record_type: '6'}},
+    `{id: pay.lockbox.total, type: reconciliation,
+      left: {agg: sum, column: amount_cents, where: {record_type: '6'}},
       right: {agg: sum, column: total_amount_cents, where: {record_type: '9'}}}`
     """
 
@@ -97,6 +104,9 @@ class Reconciliation:
         right = float(values["right"] or 0) if self.right else float(self.expected or 0)
         diff = abs(left - right)
         allowed = max(self.tolerance, self.tolerance_pct / 100 * abs(right))
-        return Evaluation(observed=diff, passed=diff <= allowed,
-                          metrics={"left": left, "right": right, "difference": diff},
-                          message=f"left {left:g} vs right {right:g}: difference {diff:g} (allowed {allowed:g})")
+        return Evaluation(
+            observed=diff,
+            passed=diff <= allowed,
+            metrics={"left": left, "right": right, "difference": diff},
+            message=f"left {left:g} vs right {right:g}: difference {diff:g} (allowed {allowed:g})",
+        )

@@ -46,4 +46,6 @@ class References:
         return {o: metric("references", f"references.{o}", **opts) for o in ("checked", "orphans")}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["checked"], values["orphans"], what=f"rows without a match in {self.to}")
+        return Evaluation.rows(
+            values["checked"], values["orphans"], what=f"rows without a match in {self.to}"
+        )

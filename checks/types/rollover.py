@@ -17,7 +17,8 @@ class Rollover(IntervalSeries):
     low_pct%) is reported, not failed; any other decrease fails. Run it on register reads: set
     timestamp to the read time and value to the register value.
 
-    Example: `{id: mdm.register.rollover, type: rollover, keys: [service_point_id, meter_serial], timestamp: read_date, value: register_value}`
+    Example: `{id: mdm.register.rollover, type: rollover, keys: [service_point_id, meter_serial],
+    timestamp: read_date, value: register_value}`
     """
 
     dials: Any = "dials"  # a column holding the dial count, or a number
@@ -28,4 +29,6 @@ class Rollover(IntervalSeries):
         return self.family_metrics("rollover", ("reads", "bad_decreases", "rollovers"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "reads", "bad_decreases", "register decreases not explained by rollover")
+        return units_evaluation(
+            values, "reads", "bad_decreases", "register decreases not explained by rollover"
+        )

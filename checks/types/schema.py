@@ -52,11 +52,20 @@ class Schema:
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         actual = {k.lower(): v for k, v in ctx.table_columns.items()}
         missing = [c for c, _ in self.expected if c.lower() not in actual]
-        wrong = [f"{c} is {actual[c.lower()]}, expected {t}" for c, t in self.expected
-                 if c.lower() in actual and not type_matches(t, actual[c.lower()])]
+        wrong = [
+            f"{c} is {actual[c.lower()]}, expected {t}"
+            for c, t in self.expected
+            if c.lower() in actual and not type_matches(t, actual[c.lower()])
+        ]
         extra = [] if self.allow_extra else sorted(set(actual) - {c.lower() for c, _ in self.expected})
-        problems = ([f"missing: {', '.join(missing)}"] if missing else []) + wrong + (
-            [f"unexpected: {', '.join(extra)}"] if extra else [])
-        return Evaluation(passed=not problems, observed=len(problems),
-                          metrics={"missing": missing, "wrong_type": wrong, "extra": extra},
-                          message="; ".join(problems) or f"{len(self.expected)} columns as expected")
+        problems = (
+            ([f"missing: {', '.join(missing)}"] if missing else [])
+            + wrong
+            + ([f"unexpected: {', '.join(extra)}"] if extra else [])
+        )
+        return Evaluation(
+            passed=not problems,
+            observed=len(problems),
+            metrics={"missing": missing, "wrong_type": wrong, "extra": extra},
+            message="; ".join(problems) or f"{len(self.expected)} columns as expected",
+        )

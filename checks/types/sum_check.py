@@ -35,4 +35,6 @@ class SumCheck(IntervalSeries):
         return self.family_metrics("sum_check", ("meter_days", "mismatched_days"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(values, "meter_days", "mismatched_days", "meter-days where intervals and register disagree")
+        return units_evaluation(
+            values, "meter_days", "mismatched_days", "meter-days where intervals and register disagree"
+        )

@@ -52,6 +52,8 @@ class Unique:
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         counts = {k: int(values[k] or 0) for k in COUNTS}
         ev = Evaluation.rows(values["keyed_rows"], counts[self.failed_rows], what="rows duplicated", **counts)
-        msg = (f"{counts['duplicate_rows']} duplicate rows, {counts['duplicate_keys']} duplicate keys, "
-               f"{counts['excess_rows']} excess rows of {ev.rows_evaluated}")
+        msg = (
+            f"{counts['duplicate_rows']} duplicate rows, {counts['duplicate_keys']} duplicate keys, "
+            f"{counts['excess_rows']} excess rows of {ev.rows_evaluated}"
+        )
         return Evaluation(**{**ev.__dict__, "message": msg})

@@ -19,10 +19,36 @@ from checks.suite import parse_suite
 GOLDEN = Path(__file__).parent / "golden"
 DIALECTS = ("duckdb", "postgres", "tsql")
 UPDATE = bool(os.environ.get("UTILITYFLOW_UPDATE_GOLDEN"))
-TYPES = {"batch_id": "BIGINT", "source_row_number": "BIGINT", "amount_num": "DOUBLE", "ts": "TIMESTAMP",
-         **{c: "VARCHAR" for c in ("partner_id", "email", "phone", "state", "zip", "amount", "birth_date",
-                                   "changed_on", "record_type", "amount_cents", "total_cents", "service_point_id",
-                                   "channel", "value", "read_date", "reading", "dials", "mult", "unit")}}
+TYPES = {
+    "batch_id": "BIGINT",
+    "source_row_number": "BIGINT",
+    "amount_num": "DOUBLE",
+    "ts": "TIMESTAMP",
+    **{
+        c: "VARCHAR"
+        for c in (
+            "partner_id",
+            "email",
+            "phone",
+            "state",
+            "zip",
+            "amount",
+            "birth_date",
+            "changed_on",
+            "record_type",
+            "amount_cents",
+            "total_cents",
+            "service_point_id",
+            "channel",
+            "value",
+            "read_date",
+            "reading",
+            "dials",
+            "mult",
+            "unit",
+        )
+    },
+}
 IV = "timestamp: ts, value: value"
 CASES = {
     "row_count": "{id: c, type: row_count, min: 1, max: 1000}",
@@ -39,18 +65,27 @@ CASES = {
     "length": "{id: c, type: length, column: zip, min: 5, max: 10}",
     "freshness": "{id: c, type: freshness, column: changed_on, max_age: 26h}",
     "references": "{id: c, type: references, column: partner_id, to: stg_cis_customer}",
-    "reconciliation_trailer": ("{id: c, type: reconciliation, left: {agg: sum, column: amount_cents, where: "
-                               "{record_type: '6'}}, right: {agg: sum, column: total_cents, where: {record_type: '9'}}}"),
-    "reconciliation_datasets": "{id: c, type: reconciliation, left: {agg: count}, right: {agg: count, dataset: other}}",
+    "reconciliation_trailer": (
+        "{id: c, type: reconciliation, left: {agg: sum, column: amount_cents, where: "
+        "{record_type: '6'}}, right: {agg: sum, column: total_cents, where: {record_type: '9'}}}"
+    ),
+    "reconciliation_datasets": (
+        "{id: c, type: reconciliation, left: {agg: count}, right: {agg: count, dataset: other}}"
+    ),
     "schema": "{id: c, type: schema, expected: {partner_id: text}}",
-    "custom_sql": "{id: c, type: custom_sql, sql: \"SELECT partner_id FROM t WHERE batch_id = :batch_id AND x = 'a'\"}",
+    "custom_sql": (
+        "{id: c, type: custom_sql, sql: \"SELECT partner_id FROM t WHERE batch_id = :batch_id AND x = 'a'\"}"
+    ),
     "interval_count": f"{{id: c, type: interval_count, {IV}, timezone: America/Chicago}}",
     "duplicate_interval": f"{{id: c, type: duplicate_interval, {IV}}}",
     "spike": f"{{id: c, type: spike, {IV}}}",
     "zero_run": f"{{id: c, type: zero_run, {IV}}}",
     "flat_line": f"{{id: c, type: flat_line, {IV}}}",
     "negative": "{id: c, type: negative, value: value, channel: channel, allowed_channels: ['2']}",
-    "rollover": "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, dials: dials}",
+    "rollover": (
+        "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, "
+        "dials: dials}"
+    ),
     "sum_check": f"{{id: c, type: sum_check, {IV}}}",
     "multiplier_unit": "{id: c, type: multiplier_unit, date: read_date, multiplier: mult, unit: unit}",
 }

@@ -18,24 +18,77 @@ from checks.errors import CompileError
 from checks.patterns import PATTERNS, tsql_match
 
 CORPUS: dict[str, tuple[list[str], list[str]]] = {
-    "email": (["ann@example.com", "a.b+c_d%e-f@sub-1.example.co", "X@Y.ZZ", "a@b.c.de", "ann@-.co"],
-              ["", "ann", "@example.com", "ann@", "ann@example", "ann@example.c", "ann@@example.com",
-               "a@b@example.com", "ann@.example.com", "ann@example..com", "ann@example.com.", "ann @example.com",
-               "ann@example.com ", " ann@example.com", "ann@exa_mple.com", "ann@example.c0m", "ann@example.com\n",
-               "ann@ex!ample.com", "ánn@example.com", "ann@example.123"]),
-    "phone_e164": (["+15551234567", "+442071234567", "+12", "+123456789012345"],
-                   ["", "15551234567", "+05551234567", "+1", "+1234567890123456", "+1 555 123 4567",
-                    "+1555123456a", "+15551234567 ", "++15551234567", "+1-555-1234", "+١٥٥٥١٢٣٤٥٦٧"]),
+    "email": (
+        ["ann@example.com", "a.b+c_d%e-f@sub-1.example.co", "X@Y.ZZ", "a@b.c.de", "ann@-.co"],
+        [
+            "",
+            "ann",
+            "@example.com",
+            "ann@",
+            "ann@example",
+            "ann@example.c",
+            "ann@@example.com",
+            "a@b@example.com",
+            "ann@.example.com",
+            "ann@example..com",
+            "ann@example.com.",
+            "ann @example.com",
+            "ann@example.com ",
+            " ann@example.com",
+            "ann@exa_mple.com",
+            "ann@example.c0m",
+            "ann@example.com\n",
+            "ann@ex!ample.com",
+            "ánn@example.com",
+            "ann@example.123",
+        ],
+    ),
+    "phone_e164": (
+        ["+15551234567", "+442071234567", "+12", "+123456789012345"],
+        [
+            "",
+            "15551234567",
+            "+05551234567",
+            "+1",
+            "+1234567890123456",
+            "+1 555 123 4567",
+            "+1555123456a",
+            "+15551234567 ",
+            "++15551234567",
+            "+1-555-1234",
+            "+١٥٥٥١٢٣٤٥٦٧",
+        ],
+    ),
     "zip5": (["75001", "00501"], ["", "7500", "750011", "75001 ", " 7500", "7500a", "75001-1234", "٧٥٠٠١"]),
-    "zip9": (["75001-1234"], ["75001", "75001-123", "75001 1234", "75001-1234 ", "7500a-1234", "75001-12345"]),
+    "zip9": (
+        ["75001-1234"],
+        ["75001", "75001-123", "75001 1234", "75001-1234 ", "7500a-1234", "75001-12345"],
+    ),
     "zip": (["75001", "75001-1234"], ["", "7500", "75001-", "75001-1234 ", "75001 "]),
     "us_state": (["TX", "OK"], ["tx", "T", "TEX", "T1", "TX ", "", "Tx"]),
-    "iso_date": (["2024-01-31", "1999-12-01", "2024-02-30"],
-                 ["2024-13-01", "2024-00-10", "2024-01-32", "2024-01-00", "2024/01/31", "24-01-31", "2024-1-31",
-                  "2024-01-31 ", "2024-01-31T00:00", ""]),
-    "yyyymmdd": (["20240131", "19991201"], ["20241301", "20240132", "00000000", "2024013", "202401311",
-                                           "20240131 ", "2024-01-31", "2024013a"]),
-    "cis_partner_id": (["0001234567", "1234567890"], ["1234567", "12345678901", "000123456a", "0001234567 ", ""]),
+    "iso_date": (
+        ["2024-01-31", "1999-12-01", "2024-02-30"],
+        [
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-32",
+            "2024-01-00",
+            "2024/01/31",
+            "24-01-31",
+            "2024-1-31",
+            "2024-01-31 ",
+            "2024-01-31T00:00",
+            "",
+        ],
+    ),
+    "yyyymmdd": (
+        ["20240131", "19991201"],
+        ["20241301", "20240132", "00000000", "2024013", "202401311", "20240131 ", "2024-01-31", "2024013a"],
+    ),
+    "cis_partner_id": (
+        ["0001234567", "1234567890"],
+        ["1234567", "12345678901", "000123456a", "0001234567 ", ""],
+    ),
     "cis_contract_account": (["000000123456"], ["123456", "0000001234567", "00000012345a"]),
     "cis_premise_id": (["0000012345"], ["12345", "00000123456"]),
     "digits": (["0", "0123456789"], ["", " ", "12a", "1 2", "12 "]),
@@ -52,7 +105,7 @@ def _like(value: str, pattern: str) -> bool:
             out.append(".")
         elif ch == "[":
             j = pattern.index("]", i + 2)
-            body = pattern[i + 1:j]
+            body = pattern[i + 1 : j]
             negate = body.startswith("^")
             body = body[1:] if negate else body
             out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
@@ -63,7 +116,7 @@ def _like(value: str, pattern: str) -> bool:
     # varchar LIKE: blanks left over at the end of the value once the pattern is consumed are ignored
     # (so 'abc ' LIKE 'abc' holds, and 'abc ' LIKE '% ' holds too); NVARCHAR is stricter, never looser.
     trailing = len(value) - len(value.rstrip(" "))
-    return any(re.fullmatch("".join(out), value[:len(value) - k], re.DOTALL) for k in range(trailing + 1))
+    return any(re.fullmatch("".join(out), value[: len(value) - k], re.DOTALL) for k in range(trailing + 1))
 
 
 def tsql_eval(e: exp.Expression, value: str) -> Any:
@@ -102,16 +155,21 @@ def tsql_eval(e: exp.Expression, value: str) -> Any:
         if n < 0:
             raise ValueError("Invalid length parameter passed to the LEFT or SUBSTRING function")
         s = ev(e.this)
-        return s[:n] if isinstance(e, exp.Left) else (s[len(s) - n:] if n else "")
+        return s[:n] if isinstance(e, exp.Left) else (s[len(s) - n :] if n else "")
     if isinstance(e, exp.Reverse):
         return ev(e.this)[::-1]
     if isinstance(e, exp.Substring):
         s, start, n = ev(e.this), ev(e.args["start"]), ev(e.args["length"])
-        return s[start - 1:start - 1 + n]
+        return s[start - 1 : start - 1 + n]
     raise NotImplementedError(type(e).__name__)
 
 
-CASES = [(name, v, ok) for name, (good, bad) in CORPUS.items() for ok, vs in ((True, good), (False, bad)) for v in vs]
+CASES = [
+    (name, v, ok)
+    for name, (good, bad) in CORPUS.items()
+    for ok, vs in ((True, good), (False, bad))
+    for v in vs
+]
 
 
 def _regex_results(engine: sa.Engine, op: str) -> dict[tuple[str, str], bool]:
@@ -131,8 +189,12 @@ def test_every_named_pattern_has_a_corpus() -> None:
 def test_regex_and_tsql_form_agree(name: str, value: str, expected: bool, duck: sa.Engine) -> None:
     assert (re.search(PATTERNS[name].regex.replace("$", r"\Z"), value) is not None) == expected
     with duck.connect() as conn:
-        assert conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": PATTERNS[name].regex}
-                            ).scalar() == expected
+        assert (
+            conn.execute(
+                sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": PATTERNS[name].regex}
+            ).scalar()
+            == expected
+        )
     assert tsql_eval(PATTERNS[name].tsql(exp.column("v")), value) == expected
 
 
@@ -151,11 +213,16 @@ RAW = [
 
 
 @pytest.mark.parametrize("regex,good,bad", RAW)
-def test_translatable_raw_regex_is_exact(regex: str, good: list[str], bad: list[str], duck: sa.Engine) -> None:
+def test_translatable_raw_regex_is_exact(
+    regex: str, good: list[str], bad: list[str], duck: sa.Engine
+) -> None:
     tree = tsql_match(exp.column("v"), regex, named=False)
     with duck.connect() as conn:
         for value, expected in [(g, True) for g in good] + [(b, False) for b in bad]:
-            assert conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": regex}).scalar() == expected
+            assert (
+                conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": regex}).scalar()
+                == expected
+            )
             assert tsql_eval(tree, value) == expected, (regex, value)
 
 

@@ -35,7 +35,10 @@ class Above:
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
-        return {"rows": metric("aggregate", "row_count"), "failed": metric("aggregate", "count_if", predicate=self.failure())}
+        return {
+            "rows": metric("aggregate", "row_count"),
+            "failed": metric("aggregate", "count_if", predicate=self.failure()),
+        }
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         return Evaluation.rows(values["rows"], values["failed"], what="rows above the limit")

@@ -47,9 +47,16 @@ def test_every_problem_is_reported_with_line_and_suggestion(tmp_path: Path) -> N
         load_suite(f)
     got = {(p.line, p.code) for p in e.value.problems}
     assert got >= {
-        (2, "unknown_stage"), (3, "unknown_key"), (6, "unknown_check_type"), (10, "unknown_argument"),
-        (11, "unknown_severity"), (8, "missing_argument"), (12, "invalid_check"), (19, "bad_threshold"),
-        (20, "invalid_check"), (23, "bad_identifier"),
+        (2, "unknown_stage"),
+        (3, "unknown_key"),
+        (6, "unknown_check_type"),
+        (10, "unknown_argument"),
+        (11, "unknown_severity"),
+        (8, "missing_argument"),
+        (12, "invalid_check"),
+        (19, "bad_threshold"),
+        (20, "invalid_check"),
+        (23, "bad_identifier"),
     }
     text = str(e.value)
     assert f"{f}:6: unknown check type 'not_nul'; did you mean 'not_null'?" in text
@@ -63,14 +70,17 @@ def test_every_problem_is_reported_with_line_and_suggestion(tmp_path: Path) -> N
 
 def test_duplicate_check_id_and_yaml_syntax() -> None:
     with pytest.raises(SuiteError, match="already used on line 4"):
-        parse_suite("dataset: t\nstage: raw\nchecks:\n  - {id: a, type: row_count}\n  - {id: a, type: row_count}\n")
+        parse_suite(
+            "dataset: t\nstage: raw\nchecks:\n  - {id: a, type: row_count}\n  - {id: a, type: row_count}\n"
+        )
     with pytest.raises(SuiteError) as e:
         parse_suite("dataset: t\nstage: raw\nchecks: [\n", "x.yml")
     assert e.value.problems[0].code == "yaml_syntax" and e.value.problems[0].line
 
 
 def test_a_good_suite() -> None:
-    suite = parse_suite("""
+    suite = parse_suite(
+        """
 dataset: stg_cis_customer
 stage: raw
 owner: billing-data
@@ -84,7 +94,9 @@ checks:
     pass_rate: {warn: 0.98, fail: 0.95}
   - {id: u, type: unique, columns: [partner_id, email], severity: critical, max_failed: 3}
   - {id: r, type: range, column: amount, min: 0, max: 10, dimension: accuracy}
-""", "s.yml")
+""",
+        "s.yml",
+    )
     a, u, r = suite.checks
     assert (a.type, a.dimension, a.severity, a.line) == ("pattern", "validity", "warning", 8)
     assert a.threshold == Threshold(pass_rate_warn=0.98, pass_rate_fail=0.95)

@@ -15,16 +15,47 @@ from monitor.runner import DatasetNotFound, run_suite
 from tests.conftest import make_table
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-CUSTOMER_COLUMNS = {"batch_id": "int", "source_row_number": "int", "partner_id": "text", "email": "text",
-                    "phone": "text", "mail_state": "text", "mail_zip": "text", "amount": "text",
-                    "birth_date": "text", "changed_on": "text"}
+CUSTOMER_COLUMNS = {
+    "batch_id": "int",
+    "source_row_number": "int",
+    "partner_id": "text",
+    "email": "text",
+    "phone": "text",
+    "mail_state": "text",
+    "mail_zip": "text",
+    "amount": "text",
+    "birth_date": "text",
+    "changed_on": "text",
+}
 CUSTOMERS = [
-    (1, 1, "0000000001", "ann@example.com", "+15551234567", "TX", "75001", "10.5", "1980-01-01", "2026-11-24 10:00:00"),
+    (
+        1,
+        1,
+        "0000000001",
+        "ann@example.com",
+        "+15551234567",
+        "TX",
+        "75001",
+        "10.5",
+        "1980-01-01",
+        "2026-11-24 10:00:00",
+    ),
     (1, 2, "0000000002", "bad-email", "555-1234", "TX", "7500", "-3", "1890-01-01", "2026-11-24 11:00:00"),
     (1, 3, "0000000002", "", "", "ZZ", "75001-1234", "abc", "2090-01-01", "2026-11-24 12:00:00"),
     (1, 4, "0000000004", "bob@mail.co", "+441234567890", "OK", "75002", "100", "", "2026-11-25 09:00:00"),
     (1, 5, None, "x@y.z", None, None, None, None, None, None),
-    (2, 1, "0000000009", "zed@example.com", "+15550000000", "TX", "75001", "1", "1970-01-01", "2026-11-25 09:00:00"),
+    (
+        2,
+        1,
+        "0000000009",
+        "zed@example.com",
+        "+15550000000",
+        "TX",
+        "75001",
+        "1",
+        "1970-01-01",
+        "2026-11-25 09:00:00",
+    ),
 ]
 SUITE = """
 dataset: customers
@@ -52,7 +83,9 @@ stage: raw
 checks:
   - {id: partner_unique, type: unique, column: partner_id, severity: critical}
   - {id: partner_known, type: references, column: partner_id, to: partners}
-  - {id: zz_rows, type: custom_sql, sql: "SELECT partner_id FROM customers WHERE batch_id = :batch_id AND mail_state = 'ZZ'"}
+  - id: zz_rows
+    type: custom_sql
+    sql: "SELECT partner_id FROM customers WHERE batch_id = :batch_id AND mail_state = 'ZZ'"
   - {id: vs_partners, type: reconciliation, left: {agg: count}, right: {agg: count, dataset: partners}}
 """
 
@@ -126,8 +159,10 @@ def test_whole_table_when_no_batch_given(customers: sa.Engine) -> None:
 
 
 def test_samples_are_bounded_and_masked(customers: sa.Engine) -> None:
-    text = SUITE.replace("{id: email_valid, type: pattern, column: email, pattern: email}",
-                         "{id: email_valid, type: pattern, column: email, pattern: email, sample_limit: 1}")
+    text = SUITE.replace(
+        "{id: email_valid, type: pattern, column: email, pattern: email}",
+        "{id: email_valid, type: pattern, column: email, pattern: email, sample_limit: 1}",
+    )
     run = run_suite(customers, parse_suite(text, "customers.yml"), batch_id=1, now=NOW)
     r = by_id(run)
     assert len(r["email_valid"].samples) == 1
@@ -138,9 +173,12 @@ def test_samples_are_bounded_and_masked(customers: sa.Engine) -> None:
 
 
 def test_a_broken_check_does_not_stop_the_others(customers: sa.Engine) -> None:
-    broken = SUITE + """  - {id: bad_cast, type: range, column: batch_id, as_type: date, min: 1900-01-01}
+    broken = (
+        SUITE
+        + """  - {id: bad_cast, type: range, column: batch_id, as_type: date, min: 1900-01-01}
   - {id: bad_sql, type: custom_sql, sql: "SELECT * FROM no_such_table"}
 """
+    )
     run = run_suite(customers, parse_suite(broken, "customers.yml"), batch_id=1, now=NOW)
     r = by_id(run)
     assert r["bad_cast"].status is Outcome.ERROR and "query failed" in r["bad_cast"].message
@@ -179,6 +217,18 @@ def test_custom_sql_cannot_write(customers: sa.Engine) -> None:
 def test_result_json_shape(customers: sa.Engine) -> None:
     d = run_suite(customers, parse_suite(SUITE, "customers.yml"), batch_id=1, now=NOW).to_dict()
     assert {"results", "scores", "statements"} <= set(d)
-    need = {"check_id", "dataset", "stage", "batch_id", "type", "dimension", "severity", "status",
-            "rows_evaluated", "rows_failed", "observed", "message"}
+    need = {
+        "check_id",
+        "dataset",
+        "stage",
+        "batch_id",
+        "type",
+        "dimension",
+        "severity",
+        "status",
+        "rows_evaluated",
+        "rows_failed",
+        "observed",
+        "message",
+    }
     assert all(need <= set(r) for r in d["results"])

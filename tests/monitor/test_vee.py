@@ -72,21 +72,50 @@ checks:
 @pytest.fixture
 def meter_data(engine: sa.Engine) -> sa.Engine:
     rows = _intervals()
-    make_table(engine, "intervals", {"service_point_id": "text", "channel": "text", "ts": "ts", "value": "float"}, rows)
+    make_table(
+        engine,
+        "intervals",
+        {"service_point_id": "text", "channel": "text", "ts": "ts", "value": "float"},
+        rows,
+    )
     usage = _daily_usage(rows)
     d0, d1, d2 = date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)
     r1 = 1000 + usage[("A", d1)]
     registers = [  # sum check: day 1 agrees, day 2 is off by 10 kWh
-        ("A", d0, 1000.0, 1.0, "kWh", 5), ("A", d1, r1, 1.0, "kWh", 5), ("A", d2, r1 + usage[("A", d2)] + 10, 10.0, "kWh", 5),
+        ("A", d0, 1000.0, 1.0, "kWh", 5),
+        ("A", d1, r1, 1.0, "kWh", 5),
+        ("A", d2, r1 + usage[("A", d2)] + 10, 10.0, "kWh", 5),
         # rollover: 9950 -> 30 on a 4-dial register is a rollover; 30 -> 25 is a bad decrease
-        ("R", d0, 9950.0, 1.0, "kWh", 4), ("R", d1, 30.0, 1.0, "kWh", 4), ("R", d2, 25.0, 1.0, "kWh", 4),
+        ("R", d0, 9950.0, 1.0, "kWh", 4),
+        ("R", d1, 30.0, 1.0, "kWh", 4),
+        ("R", d2, 25.0, 1.0, "kWh", 4),
         ("C", d2, 5.0, 1.0, "kWh", 4),
     ]
-    make_table(engine, "registers", {"sp": "text", "read_date": "date", "reading": "float", "mult": "float",
-                                     "unit": "text", "dials": "int"}, registers)
-    make_table(engine, "meters", {"sp": "text", "meter_multiplier": "float", "meter_unit": "text",
-                                  "install_date": "date", "remove_date": "date"},
-               [("A", 1.0, "kWh", date(2020, 1, 1), None), ("R", 1.0, "kWh", date(2020, 1, 1), None)])
+    make_table(
+        engine,
+        "registers",
+        {
+            "sp": "text",
+            "read_date": "date",
+            "reading": "float",
+            "mult": "float",
+            "unit": "text",
+            "dials": "int",
+        },
+        registers,
+    )
+    make_table(
+        engine,
+        "meters",
+        {
+            "sp": "text",
+            "meter_multiplier": "float",
+            "meter_unit": "text",
+            "install_date": "date",
+            "remove_date": "date",
+        },
+        [("A", 1.0, "kWh", date(2020, 1, 1), None), ("R", 1.0, "kWh", date(2020, 1, 1), None)],
+    )
     return engine
 
 
