@@ -73,10 +73,10 @@ def sqlglot_dialect(name: str) -> str:
         ) from None
 
 
-def render(e: exp.Expression, dialect: str) -> str:
+def render(e: exp.Expr, dialect: str) -> str:
     """SQL text in SQLAlchemy text() form."""
 
-    def escape(node: exp.Expression) -> exp.Expression:
+    def escape(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Literal) and node.is_string and ":" in node.this:
             return exp.Literal.string(node.this.replace(":", "\\:"))
         return node
@@ -133,7 +133,7 @@ def compile_suite(
             by_family[m.family].setdefault(m.id, []).append(spec.id)
         plan.check_metrics[spec.id] = roles
 
-    agg_cols: list[tuple[exp.Expression, str | None, str | None]] = []  # (expr, metric id, sample check)
+    agg_cols: list[tuple[exp.Expr, str | None, str | None]] = []  # (expr, metric id, sample check)
     for mid, check_ids in by_family.get("aggregate", {}).items():
         try:
             agg_cols.append((exp.alias_(_aggregate(ctx, plan.metrics[mid]), f"m_{mid}"), mid, None))
@@ -146,6 +146,8 @@ def compile_suite(
             if pred is None or spec.id in plan.errors or spec.sample_limit <= 0:
                 continue
             value_col = getattr(spec.check, "sample_column", None)
+            if not value_col:
+                continue
             try:
                 cond = predicate(ctx, pred)
                 value = familysql.text(col(value_col), ctx)
@@ -174,9 +176,7 @@ def compile_suite(
     return plan
 
 
-def _arg_min(
-    key: exp.Expression, value: exp.Expression, order: exp.Expression, n: int, cond: exp.Expression
-) -> exp.Expression:
+def _arg_min(key: exp.Expr, value: exp.Expr, order: exp.Expr, n: int, cond: exp.Expr) -> exp.Expr:
     struct = exp.Struct(
         expressions=[
             exp.PropertyEQ(this=exp.to_identifier("k"), expression=key.copy()),
@@ -187,7 +187,7 @@ def _arg_min(
     return exp.Filter(this=call, expression=exp.Where(this=cond))
 
 
-def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expression:
+def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expr:
     if m.kind == "row_count":
         return exp.Count(this=exp.Star())
     if m.kind == "count_if":
@@ -208,15 +208,15 @@ def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expression:
 
 
 def _split_aggregate(
-    cols: list[tuple[exp.Expression, str | None, str | None]],
-    src: exp.Expression,
+    cols: list[tuple[exp.Expr, str | None, str | None]],
+    src: exp.Expr,
     d: str,
     plan: Plan,
     agg_checks: Mapping[str, list[str]],
 ) -> list[Statement]:
     """One SELECT for all aggregate columns, split into several only above the dialect's length limit."""
     limit = _MAX_CHARS[d] - 10_000
-    chunks: list[list[tuple[exp.Expression, str | None, str | None]]] = [[]]
+    chunks: list[list[tuple[exp.Expr, str | None, str | None]]] = [[]]
     size = 0
     for c in cols:
         n = len(c[0].sql(dialect=d))
@@ -249,8 +249,8 @@ def _family_statement(
     family: str,
     metric_ids: Mapping[str, list[str]],
     plan: Plan,
-    src: exp.Expression,
-    key_expr: exp.Expression,
+    src: exp.Expr,
+    key_expr: exp.Expr,
     specs: list[CheckSpec],
     samples: bool,
 ) -> Statement | None:
@@ -260,7 +260,7 @@ def _family_statement(
         m = plan.metrics[mid]
         groups[(m.kind.split(".")[0], m.options)].append(mid)
     limits = {s.id: s.sample_limit for s in specs}
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     outputs: list[tuple[str, str]] = []
     sample_cols: list[tuple[str, str]] = []
     involved: set[str] = set()
@@ -275,7 +275,7 @@ def _family_statement(
             continue
         involved.update(checks)
         alias = f"g{gi}"
-        cols: list[exp.Expression] = []
+        cols: list[exp.Expr] = []
         for mid in mids:
             out = plan.metrics[mid].kind.split(".", 1)[1]
             cols.append(exp.alias_(exp.Sum(this=exp.column(out, "u")), f"{alias}_{out}"))
@@ -316,7 +316,7 @@ def _family_statement(
 
 
 def _units(
-    ctx: SqlContext, family: str, query: str, src: exp.Expression, m: Metric, key_expr: exp.Expression
+    ctx: SqlContext, family: str, query: str, src: exp.Expr, m: Metric, key_expr: exp.Expr
 ) -> familysql.Units:
     if family == "duplicates":
         return familysql.duplicates(ctx, src, m)

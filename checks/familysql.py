@@ -35,14 +35,14 @@ class Units:
 
 
 @lru_cache(maxsize=64)
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read="duckdb")
 
 
-def template(ctx: SqlContext, sql: str, subs: Mapping[str, exp.Expression]) -> exp.Query:
+def template(ctx: SqlContext, sql: str, subs: Mapping[str, exp.Expr]) -> exp.Query:
     """Parse a constant template and replace `__name` columns/tables with the given expressions."""
 
-    def swap(node: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name in subs:
             return subs[node.name].copy()
         if isinstance(node, exp.Table) and node.name in subs:
@@ -59,11 +59,11 @@ def template(ctx: SqlContext, sql: str, subs: Mapping[str, exp.Expression]) -> e
     return out
 
 
-def text(e: exp.Expression, ctx: SqlContext) -> exp.Expression:
+def text(e: exp.Expr, ctx: SqlContext) -> exp.Expr:
     return exp.Cast(this=e, to=ctx.sql_type("text"))
 
 
-def concat_key(ctx: SqlContext, parts: list[exp.Expression]) -> exp.Expression:
+def concat_key(ctx: SqlContext, parts: list[exp.Expr]) -> exp.Expr:
     """Key parts joined with '|' (CONCAT_WS skips NULLs in all three dialects)."""
     if len(parts) == 1:
         return text(parts[0], ctx)
@@ -72,14 +72,14 @@ def concat_key(ctx: SqlContext, parts: list[exp.Expression]) -> exp.Expression:
     )
 
 
-def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expression:
+def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expr:
     return exp.and_(*(present(ctx, c) for c in columns))
 
 
 # --- duplicates ------------------------------------------------------------------------------------
 
 
-def duplicates(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def duplicates(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     keys = tuple(m.option("keys"))
     key = concat_key(ctx, [col(k) for k in keys])
     sql = """
@@ -95,7 +95,7 @@ def duplicates(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
 # --- references ------------------------------------------------------------------------------------
 
 
-def references(ctx: SqlContext, src: exp.Expression, m: Metric, sample_key: exp.Expression) -> Units:
+def references(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> Units:
     keys, to_keys = tuple(m.option("keys")), tuple(m.option("to_keys"))
     parent = (
         exp.select(*(exp.alias_(col(p), f"p{i}") for i, p in enumerate(to_keys)))
@@ -139,7 +139,7 @@ def reconciliation(ctx: SqlContext, m: Metric) -> Units:
     where = m.option("where") or ()
     column = m.option("column")
     other = SqlContext(ctx.dialect, {})  # the other dataset's types are unknown: read defensively
-    value: exp.Expression = (
+    value: exp.Expr = (
         exp.Sum(this=read_as(other, column, "number"))
         if m.option("agg") == "sum"
         else exp.Count(this=exp.Star())
@@ -163,25 +163,24 @@ def custom_sql(ctx: SqlContext, m: Metric) -> Units:
 
     user = parse_select(m.option("sql"), ctx.dialect)
 
-    def bind(node: exp.Expression) -> exp.Expression:
+    def bind(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder):
             if node.name != "batch_id":
                 raise ValueError(f"custom_sql may only use the parameter :batch_id, not {node.sql()}")
             return exp.Var(this=":batch_id")
         return node
 
-    user = user.transform(bind)
+    bound = user.transform(bind)
+    assert isinstance(bound, exp.Query)
     q = exp.select(
         exp.alias_(exp.Literal.string(""), "k"),
         exp.alias_(exp.Literal.string(""), "v"),
         exp.alias_(exp.Literal.number(1), "failed_rows"),
-    ).from_(user.subquery("q"))
+    ).from_(bound.subquery("q"))
     return Units(q, ("failed_rows",), None)
 
 
-def row_units(
-    ctx: SqlContext, src: exp.Expression, pred: Any, value_column: str, key: exp.Expression
-) -> exp.Query:
+def row_units(ctx: SqlContext, src: exp.Expr, pred: Any, value_column: str, key: exp.Expr) -> exp.Query:
     """Failing rows of a row-level check as units (k, v) — the sample source on PostgreSQL and T-SQL."""
     cond = predicate(ctx, pred)
     return (

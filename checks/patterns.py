@@ -19,7 +19,7 @@ from sqlglot import exp
 from checks.errors import CompileError
 
 BIN_COLLATION = "Latin1_General_100_BIN2"
-TsqlForm = Callable[[exp.Expression], exp.Expression]
+TsqlForm = Callable[["exp.Expr"], "exp.Expr"]
 
 
 @dataclass(frozen=True)
@@ -34,31 +34,31 @@ def _s(text: str) -> exp.Literal:
     return exp.Literal.string(text)
 
 
-def _n(value: int) -> exp.Literal:
+def _n(value: int) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def _bin(e: exp.Expression) -> exp.Expression:
+def _bin(e: exp.Expr) -> exp.Expr:
     return exp.Collate(this=e, expression=exp.Var(this=BIN_COLLATION))
 
 
-def like(e: exp.Expression, pattern: str) -> exp.Expression:
+def like(e: exp.Expr, pattern: str) -> exp.Expr:
     return exp.Like(this=_bin(e), expression=_s(pattern))
 
 
-def not_like(e: exp.Expression, pattern: str) -> exp.Expression:
+def not_like(e: exp.Expr, pattern: str) -> exp.Expr:
     return exp.not_(like(e, pattern))
 
 
-def _len(e: exp.Expression) -> exp.Expression:
+def _len(e: exp.Expr) -> exp.Expr:
     return exp.Length(this=e)
 
 
-def _and(*parts: exp.Expression) -> exp.Expression:
+def _and(*parts: exp.Expr) -> exp.Expr:
     return exp.and_(*parts)
 
 
-def _no_trailing_space(c: exp.Expression) -> exp.Expression:
+def _no_trailing_space(c: exp.Expr) -> exp.Expr:
     # T-SQL ignores trailing blanks of the matched value in LIKE and in LEN, so '12345 ' would pass
     # '[0-9][0-9][0-9][0-9][0-9]'; a trailing blank in the *pattern* is significant, which catches it.
     return not_like(c, "% ")
@@ -70,42 +70,42 @@ def _digits(n: int) -> TsqlForm:
     )
 
 
-def _between(e: exp.Expression, lo: str, hi: str) -> exp.Expression:
+def _between(e: exp.Expr, lo: str, hi: str) -> exp.Expr:
     return exp.Between(this=_bin(e), low=_s(lo), high=_s(hi))
 
 
-def _substr(c: exp.Expression, start: int | exp.Expression, length: int | exp.Expression) -> exp.Expression:
+def _substr(c: exp.Expr, start: int | exp.Expr, length: int | exp.Expr) -> exp.Expr:
     s = _n(start) if isinstance(start, int) else start
     n = _n(length) if isinstance(length, int) else length
     return exp.Substring(this=c, start=s, length=n)
 
 
-def _date_parts(c: exp.Expression, month_at: int, day_at: int) -> list[exp.Expression]:
+def _date_parts(c: exp.Expr, month_at: int, day_at: int) -> list[exp.Expr]:
     return [
         _between(_substr(c, month_at, 2), "01", "12"),
         _between(_substr(c, day_at, 2), "01", "31"),
     ]
 
 
-def _iso_date(c: exp.Expression) -> exp.Expression:
+def _iso_date(c: exp.Expr) -> exp.Expr:
     return _and(
         _no_trailing_space(c), like(c, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), *_date_parts(c, 6, 9)
     )
 
 
-def _yyyymmdd(c: exp.Expression) -> exp.Expression:
+def _yyyymmdd(c: exp.Expr) -> exp.Expr:
     return _and(_no_trailing_space(c), like(c, "[0-9]" * 8), *_date_parts(c, 5, 7))
 
 
-def _zip9(c: exp.Expression) -> exp.Expression:
+def _zip9(c: exp.Expr) -> exp.Expr:
     return _and(_no_trailing_space(c), like(c, "[0-9]" * 5 + "-" + "[0-9]" * 4))
 
 
-def _zip(c: exp.Expression) -> exp.Expression:
+def _zip(c: exp.Expr) -> exp.Expr:
     return exp.or_(exp.paren(_digits(5)(c)), exp.paren(_zip9(c)))
 
 
-def _phone_e164(c: exp.Expression) -> exp.Expression:
+def _phone_e164(c: exp.Expr) -> exp.Expr:
     return _and(
         _no_trailing_space(c),
         like(c, "+[1-9]%"),
@@ -114,7 +114,7 @@ def _phone_e164(c: exp.Expression) -> exp.Expression:
     )
 
 
-def _email(c: exp.Expression) -> exp.Expression:
+def _email(c: exp.Expr) -> exp.Expr:
     # CHARINDEX over value + '@' (and reversed domain + '.') is never 0, so LEFT/RIGHT never see a
     # negative length (T-SQL does not promise to short-circuit AND).
     at = exp.StrPosition(this=exp.Add(this=c, expression=_s("@")), substr=_s("@"))
@@ -139,7 +139,7 @@ def _email(c: exp.Expression) -> exp.Expression:
     )
 
 
-def _upper2(c: exp.Expression) -> exp.Expression:
+def _upper2(c: exp.Expr) -> exp.Expr:
     return _and(_no_trailing_space(c), like(c, "[A-Z][A-Z]"))
 
 
@@ -181,7 +181,7 @@ PATTERNS: dict[str, NamedPattern] = {
 }
 
 
-def tsql_match(column: exp.Expression, pattern: str, *, named: bool) -> exp.Expression:
+def tsql_match(column: exp.Expr, pattern: str, *, named: bool) -> exp.Expr:
     """A T-SQL predicate true where `column` matches; CompileError when that cannot be exact."""
     if named:
         return PATTERNS[pattern].tsql(column)
@@ -208,7 +208,7 @@ def _class_body(pattern: str, items: list[tuple[object, object]]) -> tuple[str, 
         if op is c.NEGATE:
             negate = True
         elif op is c.RANGE:
-            lo, hi = arg  # type: ignore[misc]
+            lo, hi = int(arg[0]), int(arg[1])  # type: ignore[index]
             out.append(f"{_class_char(pattern, chr(lo))}-{_class_char(pattern, chr(hi))}")
         elif op is c.LITERAL and chr(arg) == "-":  # type: ignore[arg-type]
             dash = "-"  # a literal '-' is only unambiguous last in a LIKE class
@@ -241,7 +241,7 @@ def _atom(pattern: str, op: object, arg: object) -> str:
     raise _refuse(pattern, f"{str(op).lower()} is not a literal or a character class")
 
 
-def _translate_regex(column: exp.Expression, pattern: str) -> exp.Expression:
+def _translate_regex(column: exp.Expr, pattern: str) -> exp.Expr:
     from re import _constants as c  # type: ignore[attr-defined]
     from re import _parser  # type: ignore[attr-defined]
 

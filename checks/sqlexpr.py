@@ -89,7 +89,7 @@ def table(name: str, schema: str | None = None) -> exp.Table:
     return exp.Table(this=ident(name, "table"), db=ident(schema, "schema") if schema else None)
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     if value is None:
         return exp.Null()
     if isinstance(value, bool):
@@ -99,7 +99,7 @@ def literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def typed_literal(ctx: SqlContext, value: Any, as_type: str) -> exp.Expression:
+def typed_literal(ctx: SqlContext, value: Any, as_type: str) -> exp.Expr:
     if isinstance(value, str) and value.lower() == "now":
         return exp.CurrentTimestamp()
     if as_type == "number":
@@ -114,7 +114,7 @@ def typed_literal(ctx: SqlContext, value: Any, as_type: str) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None = None) -> exp.Expression:
+def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None = None) -> exp.Expr:
     """The column as `as_type`; a text value that does not parse reads as NULL. A column of unknown
     type (another dataset's) is read through text on PostgreSQL, so the guard applies to any type."""
     c = col(column, table_alias)
@@ -126,7 +126,7 @@ def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None 
     if ctx.dialect != "postgres":
         return exp.TryCast(this=c, to=to)
     guard = _PG_NUMBER if as_type == "number" else _PG_DATE
-    t: exp.Expression = c if column in ctx.column_types else exp.Cast(this=c, to=ctx.sql_type("text"))
+    t: exp.Expr = c if column in ctx.column_types else exp.Cast(this=c, to=ctx.sql_type("text"))
     return exp.Case(
         ifs=[
             exp.If(
@@ -137,9 +137,9 @@ def read_as(ctx: SqlContext, column: str, as_type: str, table_alias: str | None 
     )
 
 
-def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> exp.Expression:
+def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> exp.Expr:
     c = col(p.column, table_alias)
-    parts: list[exp.Expression] = [exp.Is(this=c, expression=exp.Null())]
+    parts: list[exp.Expr] = [exp.Is(this=c, expression=exp.Null())]
     if ctx.is_text(p.column):
         if p.blank:
             parts.append(exp.EQ(this=exp.Trim(this=c.copy()), expression=exp.Literal.string("")))
@@ -148,11 +148,11 @@ def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> ex
     return exp.paren(exp.or_(*parts)) if len(parts) > 1 else parts[0]
 
 
-def present(ctx: SqlContext, column: str, table_alias: str | None = None) -> exp.Expression:
+def present(ctx: SqlContext, column: str, table_alias: str | None = None) -> exp.Expr:
     return exp.not_(missing(ctx, IsMissing(column), table_alias))
 
 
-def matches(ctx: SqlContext, column: str, pattern: str, *, named: bool) -> exp.Expression:
+def matches(ctx: SqlContext, column: str, pattern: str, *, named: bool) -> exp.Expr:
     c = col(column)
     if ctx.regex:
         regex = PATTERNS[pattern].regex if named else pattern
@@ -160,7 +160,7 @@ def matches(ctx: SqlContext, column: str, pattern: str, *, named: bool) -> exp.E
     return exp.paren(tsql_match(c, pattern, named=named))
 
 
-def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
+def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
     """The SQL condition that holds on a failed row."""
     if isinstance(p, IsMissing):
         return missing(ctx, p)
@@ -177,7 +177,7 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
         return exp.and_(present(ctx, p.column), exp.not_(exp.In(this=col(p.column), expressions=values)))
     if isinstance(p, OutOfRange):
         v = read_as(ctx, p.column, p.as_type)
-        bad: list[exp.Expression] = [exp.Is(this=v, expression=exp.Null())]
+        bad: list[exp.Expr] = [exp.Is(this=v, expression=exp.Null())]
         if p.min is not None:
             lo = typed_literal(ctx, p.min, p.as_type)
             bad.append(
@@ -196,9 +196,9 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
     if isinstance(p, NoMatch):
         return exp.and_(present(ctx, p.column), exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
     if isinstance(p, BadLength):
-        c: exp.Expression = col(p.column)
+        c: exp.Expr = col(p.column)
         if ctx.dialect == "tsql":  # LEN ignores trailing blanks; count them too
-            n: exp.Expression = exp.Sub(
+            n: exp.Expr = exp.Sub(
                 this=exp.Length(this=exp.Add(this=c, expression=exp.Literal.string("x"))),
                 expression=exp.Literal.number(1),
             )
@@ -218,7 +218,7 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expression:
     raise TypeError(f"unknown predicate {p!r}")
 
 
-def source(name: str, schema: str | None, batch_column: str | None, alias: str = "src") -> exp.Expression:
+def source(name: str, schema: str | None, batch_column: str | None, alias: str = "src") -> exp.Expr:
     """The dataset, filtered to the batch when it has one: `(SELECT * FROM t WHERE b = :batch_id) AS src`."""
     q = exp.select("*").from_(table(name, schema))
     if batch_column:

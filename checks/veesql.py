@@ -14,7 +14,7 @@ from checks.metrics import Metric
 from checks.sqlexpr import SqlContext, col, read_as, source
 
 
-def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expression:
+def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expr:
     ts = read_as(ctx, column or m.option("timestamp"), "timestamp")
     tz = m.option("timezone")
     if tz:
@@ -25,7 +25,7 @@ def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expression
     return ts
 
 
-def _day(ctx: SqlContext, m: Metric) -> exp.Expression:
+def _day(ctx: SqlContext, m: Metric) -> exp.Expr:
     ts = _ts(ctx, m)
     if m.option("timestamp_is", "end") == "end":
         ts = exp.DateAdd(
@@ -36,19 +36,19 @@ def _day(ctx: SqlContext, m: Metric) -> exp.Expression:
     return exp.Cast(this=ts, to=ctx.sql_type("date"))
 
 
-def _key(ctx: SqlContext, m: Metric) -> exp.Expression:
+def _key(ctx: SqlContext, m: Metric) -> exp.Expr:
     return concat_key(ctx, [col(k) for k in m.option("keys")])
 
 
-def _num(ctx: SqlContext, column: str) -> exp.Expression:
+def _num(ctx: SqlContext, column: str) -> exp.Expr:
     return read_as(ctx, column, "number")
 
 
-def _n(v: float) -> exp.Expression:
+def _n(v: float) -> exp.Expr:
     return exp.Literal.number(v)
 
 
-def interval_count(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def interval_count(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     expected = 1440 // int(m.option("interval_minutes", 15))
     sql = """
         SELECT __key AS k, CAST(__day AS VARCHAR) AS v, __expected AS expected_intervals,
@@ -72,7 +72,7 @@ def interval_count(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     return Units(q, ("expected_intervals", "missing_intervals", "held_days"), "missing_intervals")
 
 
-def duplicate_interval(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def duplicate_interval(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     kts = concat_key(ctx, [col(k) for k in m.option("keys")] + [_ts(ctx, m)])
     sql = """
         SELECT __kts AS k, CAST(COUNT(DISTINCT __v) AS VARCHAR) AS v, COUNT(*) AS interval_rows,
@@ -83,7 +83,7 @@ def duplicate_interval(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units
     return Units(q, ("interval_rows", "excess_rows", "conflicting_rows"), "conflicting_rows")
 
 
-def spike(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def spike(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     sql = """
         SELECT k, CAST(peak AS VARCHAR) AS v, 1 AS meter_days,
                CASE WHEN peak >= __min_peak AND peak > __ratio * third THEN 1 ELSE 0 END AS spike_days
@@ -109,7 +109,7 @@ def spike(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     return Units(q, ("meter_days", "spike_days"), "spike_days")
 
 
-def _runs(ctx: SqlContext, src: exp.Expression, m: Metric, *, zero: bool) -> Units:
+def _runs(ctx: SqlContext, src: exp.Expr, m: Metric, *, zero: bool) -> Units:
     # Gaps and islands: consecutive rows of one meter with the same flag (zero) or value (flat-line)
     # share (row number overall - row number within the flag/value).
     flag = "CASE WHEN __v = 0 THEN 1 ELSE 0 END" if zero else "__v"
@@ -137,15 +137,15 @@ def _runs(ctx: SqlContext, src: exp.Expression, m: Metric, *, zero: bool) -> Uni
     return Units(q, ("interval_rows", "run_rows", "runs"), "runs")
 
 
-def zero_run(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def zero_run(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return _runs(ctx, src, m, zero=True)
 
 
-def flat_line(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def flat_line(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return _runs(ctx, src, m, zero=False)
 
 
-def rollover(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     dials = m.option("dials")
     sql = """
         SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
@@ -172,7 +172,7 @@ def rollover(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     return Units(q, ("reads", "bad_decreases", "rollovers"), "bad_decreases")
 
 
-def sum_check(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     reg = SqlContext(ctx.dialect, {})  # the register dataset's types are unknown here: read defensively
     reg_src = source(m.option("register"), None, None, alias="reg")
     sql = """
@@ -206,7 +206,7 @@ def sum_check(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
     return Units(q, ("meter_days", "mismatched_days"), "mismatched_days")
 
 
-def multiplier_unit(ctx: SqlContext, src: exp.Expression, m: Metric) -> Units:
+def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     met = SqlContext(ctx.dialect, {})
     sql = """
         SELECT r.k AS k,

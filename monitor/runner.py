@@ -221,7 +221,7 @@ class _Executor:
         self.count = 0
         self.log: list[StatementRun] = []
 
-    def run(self, stmt: Statement) -> tuple[list[Mapping[str, Any]] | None, str | None]:
+    def run(self, stmt: Statement) -> tuple[list[dict[str, Any]] | None, str | None]:
         self.count += 1
         t0 = time.perf_counter()
         tx = self.conn.begin()
