@@ -29,6 +29,7 @@ from checks.results import CheckResult, Evaluation, Outcome, Sample
 from checks.scores import Scores, batch_scores
 from checks.spec import CheckSpec, Suite, error_result, judge
 from monitor.errors import MonitorError
+from warehouse.dialects import dialect_of_engine
 
 CONTROL_COLUMNS = ("batch_id", "source_row_number")
 CUSTOM_SQL_TIMEOUT_MS = 60_000
@@ -168,7 +169,10 @@ def run_suite(
             raise SuiteError(problems)
         batched = batch_id is not None and suite.batch_column in columns
         params = {"batch_id": batch_id} if batched else {}
-        plan = compile_suite(suite, dialect, column_types=columns, batch=batched, samples=samples)
+        limit = dialect_of_engine(dialect).max_statement_chars
+        plan = compile_suite(
+            suite, dialect, column_types=columns, batch=batched, samples=samples, max_statement_chars=limit
+        )
         ex = _Executor(conn, params, dialect)
         values, inline, errors = _measure(ex, plan, suite, columns, batched, samples)
         ctx = EvalContext(now=now or started, table_columns=columns)

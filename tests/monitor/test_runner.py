@@ -232,3 +232,19 @@ def test_result_json_shape(customers: sa.Engine) -> None:
         "message",
     }
     assert all(need <= set(r) for r in d["results"])
+
+
+def test_split_scan_gives_the_same_results(customers: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import monitor.runner as runner
+    from warehouse.dialects import dialect_of_engine
+
+    def tiny(name: str):  # type: ignore[no-untyped-def]
+        return dataclasses.replace(dialect_of_engine(name), max_statement_chars=2000)
+
+    monkeypatch.setattr(runner, "dialect_of_engine", tiny)
+    run = run_suite(customers, parse_suite(SUITE, "customers.yml"), batch_id=1, now=NOW)
+    got = {r.check_id: (r.status, r.rows_evaluated, r.rows_failed) for r in run.results}
+    assert got == EXPECTED
+    assert [s.family for s in run.log].count("aggregate") > 1
