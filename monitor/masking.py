@@ -34,6 +34,8 @@ def mask_url(url: str) -> str:
     path = parts.path
     if parts.hostname and "hooks.slack.com" in parts.hostname:
         path = "/services/" + _MASK
+    if (netloc, path, query) == (parts.netloc, parts.path, parts.query):
+        return url  # nothing secret: keep it exactly as written (urlunsplit drops an empty '//')
     return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
