@@ -68,9 +68,7 @@ def sqlglot_dialect(name: str) -> str:
     try:
         return _SQLGLOT[name.lower()]
     except KeyError:
-        raise CompileError(
-            f"unknown dialect {name!r}; use duckdb, postgres or tsql", code="unknown_dialect"
-        ) from None
+        raise CompileError(f"unknown dialect {name!r}; use duckdb, postgres or tsql", code="unknown_dialect") from None
 
 
 def render(e: exp.Expr, dialect: str) -> str:
@@ -168,9 +166,7 @@ def compile_suite(
                 plan.errors.setdefault(spec.id, e.message)
     if agg_cols:
         limit = max_statement_chars or _MAX_CHARS[d]
-        plan.statements.extend(
-            _split_aggregate(agg_cols, src, d, plan, by_family.get("aggregate", {}), limit)
-        )
+        plan.statements.extend(_split_aggregate(agg_cols, src, d, plan, by_family.get("aggregate", {}), limit))
 
     for family in FAMILY_ORDER[1:]:
         metric_ids = by_family.get(family)
@@ -197,9 +193,7 @@ def _aggregate(ctx: SqlContext, m: Metric) -> exp.Expr:
         return exp.Count(this=exp.Star())
     if m.kind == "count_if":
         assert m.predicate is not None
-        return exp.Filter(
-            this=exp.Count(this=exp.Star()), expression=exp.Where(this=predicate(ctx, m.predicate))
-        )
+        return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=predicate(ctx, m.predicate)))
     if m.kind == "count_present":
         assert m.column is not None
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=present(ctx, m.column)))
@@ -235,8 +229,7 @@ def _split_aggregate(
     for chunk in chunks:
         q = exp.select(*(c[0] for c in chunk)).from_(src.copy())
         checks = sorted(
-            {cid for _, mid, _ in chunk if mid for cid in agg_checks.get(mid, [])}
-            | {cid for _, _, cid in chunk if cid}
+            {cid for _, mid, _ in chunk if mid for cid in agg_checks.get(mid, [])} | {cid for _, _, cid in chunk if cid}
         )
         out.append(
             Statement(
@@ -292,9 +285,7 @@ def _family_statement(
             if ctx.dialect == "duckdb":
                 cols.append(
                     exp.alias_(
-                        _arg_min(
-                            exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"), n, failing
-                        ),
+                        _arg_min(exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"), n, failing),
                         f"{alias}_samples",
                     )
                 )
@@ -321,9 +312,7 @@ def _family_statement(
     )
 
 
-def _units(
-    ctx: SqlContext, family: str, query: str, src: exp.Expr, m: Metric, key_expr: exp.Expr
-) -> familysql.Units:
+def _units(ctx: SqlContext, family: str, query: str, src: exp.Expr, m: Metric, key_expr: exp.Expr) -> familysql.Units:
     if family == "duplicates":
         return familysql.duplicates(ctx, src, m)
     if family == "references":
@@ -347,9 +336,7 @@ def compile_samples(plan: Plan, check_ids: Iterable[str]) -> Statement | None:
         units, n = plan.sample_sources[cid]
         bounded = exp.select("k", "v").from_(units.subquery("f")).order_by("k").limit(n)
         selects.append(
-            exp.select(exp.alias_(exp.Literal.string(cid), "check_id"), "k", "v").from_(
-                bounded.subquery(f"s{i}")
-            )
+            exp.select(exp.alias_(exp.Literal.string(cid), "check_id"), "k", "v").from_(bounded.subquery(f"s{i}"))
         )
     if not selects:
         return None

@@ -67,9 +67,7 @@ def concat_key(ctx: SqlContext, parts: list[exp.Expr]) -> exp.Expr:
     """Key parts joined with '|' (CONCAT_WS skips NULLs in all three dialects)."""
     if len(parts) == 1:
         return text(parts[0], ctx)
-    return exp.Anonymous(
-        this="CONCAT_WS", expressions=[exp.Literal.string("|"), *(text(p, ctx) for p in parts)]
-    )
+    return exp.Anonymous(this="CONCAT_WS", expressions=[exp.Literal.string("|"), *(text(p, ctx) for p in parts)])
 
 
 def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expr:
@@ -140,9 +138,7 @@ def reconciliation(ctx: SqlContext, m: Metric) -> Units:
     column = m.option("column")
     other = SqlContext(ctx.dialect, {})  # the other dataset's types are unknown: read defensively
     value: exp.Expr = (
-        exp.Sum(this=read_as(other, column, "number"))
-        if m.option("agg") == "sum"
-        else exp.Count(this=exp.Star())
+        exp.Sum(this=read_as(other, column, "number")) if m.option("agg") == "sum" else exp.Count(this=exp.Star())
     )
     q = exp.select(
         exp.alias_(exp.Literal.string(""), "k"),
@@ -183,9 +179,7 @@ def custom_sql(ctx: SqlContext, m: Metric) -> Units:
 def row_units(ctx: SqlContext, src: exp.Expr, pred: Any, value_column: str, key: exp.Expr) -> exp.Query:
     """Failing rows of a row-level check as units (k, v) — the sample source on PostgreSQL and T-SQL."""
     cond = predicate(ctx, pred)
-    return (
-        exp.select(exp.alias_(key, "k"), exp.alias_(text(col(value_column), ctx), "v")).from_(src).where(cond)
-    )
+    return exp.select(exp.alias_(key, "k"), exp.alias_(text(col(value_column), ctx), "v")).from_(src).where(cond)
 
 
 def predicate_value_column(pred: Any, fallback: str | None) -> str | None:

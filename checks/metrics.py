@@ -164,7 +164,11 @@ def _canon(obj: Any) -> Any:
     return obj
 
 
+def canonical_json(obj: Any) -> str:
+    """A canonical JSON form of a (nested) dataclass definition: same definition, same text."""
+    return json.dumps(_canon(obj), sort_keys=True, separators=(",", ":"), default=str)
+
+
 def definition_hash(obj: Any) -> str:
-    """sha256 of a canonical JSON form of a (nested) dataclass definition: stable across runs."""
-    text = json.dumps(_canon(obj), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 of the canonical JSON form: stable across runs and processes."""
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()

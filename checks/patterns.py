@@ -65,9 +65,7 @@ def _no_trailing_space(c: exp.Expr) -> exp.Expr:
 
 
 def _digits(n: int) -> TsqlForm:
-    return lambda c: _and(
-        _no_trailing_space(c), exp.EQ(this=_len(c), expression=_n(n)), not_like(c, "%[^0-9]%")
-    )
+    return lambda c: _and(_no_trailing_space(c), exp.EQ(this=_len(c), expression=_n(n)), not_like(c, "%[^0-9]%"))
 
 
 def _between(e: exp.Expr, lo: str, hi: str) -> exp.Expr:
@@ -88,9 +86,7 @@ def _date_parts(c: exp.Expr, month_at: int, day_at: int) -> list[exp.Expr]:
 
 
 def _iso_date(c: exp.Expr) -> exp.Expr:
-    return _and(
-        _no_trailing_space(c), like(c, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), *_date_parts(c, 6, 9)
-    )
+    return _and(_no_trailing_space(c), like(c, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"), *_date_parts(c, 6, 9))
 
 
 def _yyyymmdd(c: exp.Expr) -> exp.Expr:
@@ -164,9 +160,7 @@ PATTERNS: dict[str, NamedPattern] = {
         NamedPattern("zip9", "^[0-9]{5}-[0-9]{4}$", _zip9, "ZIP+4 with dash"),
         NamedPattern("zip", "^[0-9]{5}(-[0-9]{4})?$", _zip, "ZIP or ZIP+4"),
         NamedPattern("us_state", "^[A-Z]{2}$", _upper2, "two upper-case letters"),
-        NamedPattern(
-            "iso_date", f"^[0-9]{{4}}-{_MONTH}-{_DAY}$", _iso_date, "YYYY-MM-DD, month/day in range"
-        ),
+        NamedPattern("iso_date", f"^[0-9]{{4}}-{_MONTH}-{_DAY}$", _iso_date, "YYYY-MM-DD, month/day in range"),
         NamedPattern("yyyymmdd", f"^[0-9]{{4}}{_MONTH}{_DAY}$", _yyyymmdd, "CIS dates YYYYMMDD"),
         NamedPattern("cis_partner_id", _digits_re(10), _digits(10), "CIS business partner, 10 digits"),
         NamedPattern("cis_contract_account", _digits_re(12), _digits(12), "CIS contract account, 12 digits"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.metrics import Metric, definition_hash
+from checks.metrics import Metric, canonical_json, definition_hash
 from checks.registry import CheckType
 from checks.results import CheckResult, Evaluation, Outcome, Sample
 
@@ -79,9 +79,17 @@ class CheckSpec:
         return self.check.metrics()
 
     @property
+    def definition(self) -> tuple[Any, ...]:
+        return (self.type, self.check, self.dimension, self.severity, self.threshold)
+
+    @property
+    def definition_json(self) -> str:
+        return canonical_json(self.definition)
+
+    @property
     def definition_hash(self) -> str:
         """Changes when anything that affects the outcome changes (dim_check SCD2 versions on it)."""
-        return definition_hash((self.type, self.check, self.dimension, self.severity, self.threshold))
+        return definition_hash(self.definition)
 
 
 @dataclass(frozen=True)

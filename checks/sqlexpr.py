@@ -180,18 +180,10 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
         bad: list[exp.Expr] = [exp.Is(this=v, expression=exp.Null())]
         if p.min is not None:
             lo = typed_literal(ctx, p.min, p.as_type)
-            bad.append(
-                exp.LTE(this=v.copy(), expression=lo)
-                if p.strict_min
-                else exp.LT(this=v.copy(), expression=lo)
-            )
+            bad.append(exp.LTE(this=v.copy(), expression=lo) if p.strict_min else exp.LT(this=v.copy(), expression=lo))
         if p.max is not None:
             hi = typed_literal(ctx, p.max, p.as_type)
-            bad.append(
-                exp.GTE(this=v.copy(), expression=hi)
-                if p.strict_max
-                else exp.GT(this=v.copy(), expression=hi)
-            )
+            bad.append(exp.GTE(this=v.copy(), expression=hi) if p.strict_max else exp.GT(this=v.copy(), expression=hi))
         return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
     if isinstance(p, NoMatch):
         return exp.and_(present(ctx, p.column), exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
@@ -212,9 +204,7 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
         return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
     if isinstance(p, Compare):
         ops = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "<>": exp.NEQ}
-        return ops[p.op](
-            this=read_as(ctx, p.column, p.as_type), expression=typed_literal(ctx, p.value, p.as_type)
-        )
+        return ops[p.op](this=read_as(ctx, p.column, p.as_type), expression=typed_literal(ctx, p.value, p.as_type))
     raise TypeError(f"unknown predicate {p!r}")
 
 

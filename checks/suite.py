@@ -64,9 +64,7 @@ class _Reader:
             return self._loader.get_single_node()
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
-            self.add(
-                "yaml_syntax", f"not valid YAML: {getattr(e, 'problem', e)}", mark.line + 1 if mark else None
-            )
+            self.add("yaml_syntax", f"not valid YAML: {getattr(e, 'problem', e)}", mark.line + 1 if mark else None)
             return None
 
     def value(self, node: yaml.Node) -> Any:
@@ -287,12 +285,8 @@ def _threshold(r: _Reader, m: dict[str, tuple[yaml.Node, int]]) -> Threshold:
                     f"{key} has {level!r}{suggest(level, ('warn', 'fail'))}; use warn and fail",
                     line,
                 )
-            elif (
-                not isinstance(v, int | float) or isinstance(v, bool) or v < lo or (hi is not None and v > hi)
-            ):
-                r.add(
-                    "bad_threshold", f"{key}.{level} must be a number{' in [0, 1]' if hi else ' >= 0'}", line
-                )
+            elif not isinstance(v, int | float) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
+                r.add("bad_threshold", f"{key}.{level} must be a number{' in [0, 1]' if hi else ' >= 0'}", line)
             else:
                 kw[f"{key}_{level}"] = v
     if (

@@ -46,6 +46,4 @@ class IntervalSeries:
 
 
 def units_evaluation(values: Mapping[str, Any], evaluated: str, failed: str, what: str) -> Evaluation:
-    return Evaluation.rows(
-        values[evaluated], values[failed], what=what, **{k: int(v or 0) for k, v in values.items()}
-    )
+    return Evaluation.rows(values[evaluated], values[failed], what=what, **{k: int(v or 0) for k, v in values.items()})

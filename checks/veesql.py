@@ -18,9 +18,7 @@ def _ts(ctx: SqlContext, m: Metric, column: str | None = None) -> exp.Expr:
     ts = read_as(ctx, column or m.option("timestamp"), "timestamp")
     tz = m.option("timezone")
     if tz:
-        ts = exp.AtTimeZone(
-            this=exp.AtTimeZone(this=ts, zone=exp.Literal.string(tz)), zone=exp.Literal.string("UTC")
-        )
+        ts = exp.AtTimeZone(this=exp.AtTimeZone(this=ts, zone=exp.Literal.string(tz)), zone=exp.Literal.string("UTC"))
         ts = exp.Cast(this=ts, to=ctx.sql_type("timestamp"))
     return ts
 

@@ -123,11 +123,17 @@ def _print_traceback(error: BaseException) -> None:
 def warehouse_option(func: Any) -> Any:
     """`--warehouse URL` on every command (overrides UTILITYFLOW_WAREHOUSE_URL and utilityflow.toml)."""
     func = click.option(
-        "--config", "config_file", type=click.Path(dir_okay=False), default=None,
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Settings file (default: ./utilityflow.toml if present).",
     )(func)
     return click.option(
-        "--warehouse", "warehouse_url", metavar="URL", default=None,
+        "--warehouse",
+        "warehouse_url",
+        metavar="URL",
+        default=None,
         help="Warehouse URL (default: $UTILITYFLOW_WAREHOUSE_URL or duckdb:///utilityflow.duckdb).",
     )(func)
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from checks.compile import Plan, Statement, compile_samples, compile_suite, sample_key
 from checks.errors import Problem, SuiteError
 from checks.masking import mask, pii_kind
+from checks.metrics import Metric, predicate_columns
 from checks.registry import EvalContext, suggest
 from checks.results import CheckResult, Evaluation, Outcome, Sample
 from checks.scores import Scores, batch_scores
@@ -33,6 +34,25 @@ from warehouse.dialects import dialect_of_engine
 
 CONTROL_COLUMNS = ("batch_id", "source_row_number")
 CUSTOM_SQL_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class MeasuredMetric:
+    """One measured value (the history anomaly detection learns from), by its definition hash."""
+
+    metric: Metric
+    value: Any
+
+    @property
+    def name(self) -> str:
+        return self.metric.kind
+
+    @property
+    def column(self) -> str | None:
+        if self.metric.column:
+            return self.metric.column
+        cols = predicate_columns(self.metric.predicate) if self.metric.predicate else ()
+        return ",".join(dict.fromkeys(cols or tuple(self.metric.option("keys") or ()))) or None
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class RunResult:
     statements: int  # data queries issued (catalogue reads are counted in metadata_queries)
     metadata_queries: int
     log: list[StatementRun] = field(default_factory=list)
+    measured: list[MeasuredMetric] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     duration_ms: float = 0.0
 
@@ -90,9 +111,7 @@ _INFO_COLUMNS = sa.table(
     sa.column("ordinal_position"),
     schema="information_schema",
 )
-_INFO_TABLES = sa.table(
-    "tables", sa.column("table_schema"), sa.column("table_name"), schema="information_schema"
-)
+_INFO_TABLES = sa.table("tables", sa.column("table_schema"), sa.column("table_name"), schema="information_schema")
 
 
 def _current_schema(dialect: str) -> sa.ColumnElement[Any]:
@@ -212,6 +231,7 @@ def run_suite(
         statements=ex.count,
         metadata_queries=1,
         log=ex.log,
+        measured=[MeasuredMetric(plan.metrics[m], v) for m, v in values.items() if m in plan.metrics],
         started_at=started,
         duration_ms=(time.perf_counter() - t0) * 1000,
     )
@@ -271,9 +291,7 @@ def _measure(
             continue
         # Several checks share the statement: re-run check by check to find the broken one(s).
         for cid in stmt.check_ids:
-            solo = compile_suite(
-                suite, plan.dialect, column_types=columns, batch=batched, samples=samples, only=[cid]
-            )
+            solo = compile_suite(suite, plan.dialect, column_types=columns, batch=batched, samples=samples, only=[cid])
             for s in solo.statements:
                 if s.family != stmt.family:
                     continue
@@ -285,9 +303,7 @@ def _measure(
     return values, inline, errors
 
 
-def _collect(
-    stmt: Statement, row: Mapping[str, Any], values: dict[str, Any], inline: dict[str, list[Any]]
-) -> None:
+def _collect(stmt: Statement, row: Mapping[str, Any], values: dict[str, Any], inline: dict[str, list[Any]]) -> None:
     for column, mid in stmt.outputs:
         values[mid] = row.get(column)
     for column, cid in stmt.samples:

@@ -23,6 +23,4 @@ class DuplicateInterval(IntervalSeries):
         return self.family_metrics("duplicate_interval", ("interval_rows", "excess_rows", "conflicting_rows"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(
-            values, "interval_rows", "conflicting_rows", "rows duplicated with conflicting values"
-        )
+        return units_evaluation(values, "interval_rows", "conflicting_rows", "rows duplicated with conflicting values")

@@ -46,6 +46,4 @@ class References:
         return {o: metric("references", f"references.{o}", **opts) for o in ("checked", "orphans")}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(
-            values["checked"], values["orphans"], what=f"rows without a match in {self.to}"
-        )
+        return Evaluation.rows(values["checked"], values["orphans"], what=f"rows without a match in {self.to}")

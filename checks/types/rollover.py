@@ -29,6 +29,4 @@ class Rollover(IntervalSeries):
         return self.family_metrics("rollover", ("reads", "bad_decreases", "rollovers"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(
-            values, "reads", "bad_decreases", "register decreases not explained by rollover"
-        )
+        return units_evaluation(values, "reads", "bad_decreases", "register decreases not explained by rollover")

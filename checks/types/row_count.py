@@ -29,9 +29,7 @@ class RowCount:
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         n = int(values["rows"] or 0)
         ok = (self.min is None or n >= self.min) and (self.max is None or n <= self.max)
-        bounds = (
-            f"[{self.min if self.min is not None else '-inf'}, {self.max if self.max is not None else 'inf'}]"
-        )
+        bounds = f"[{self.min if self.min is not None else '-inf'}, {self.max if self.max is not None else 'inf'}]"
         return Evaluation(
             observed=n, passed=ok, metrics={"row_count": n}, message=f"{n} rows, expected within {bounds}"
         )
