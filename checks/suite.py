@@ -136,6 +136,7 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
             top["stage"][1],
         )
     keys = tuple(_names(r, top, "keys"))
+    batch_column = _names(r, top, "batch_column")
     pii = _pii(r, top)
     sample_limit = _scalar(r, top, "sample_limit") or 20
     checks: list[CheckSpec] = []
@@ -170,7 +171,7 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
         slack_channel=_scalar(r, top, "slack_channel"),
         keys=keys,
         pii=pii,
-        batch_column=_scalar(r, top, "batch_column") or "batch_id",
+        batch_column=batch_column[0] if batch_column else "batch_id",
         file=file,
     )
 

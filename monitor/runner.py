@@ -146,6 +146,17 @@ def table_columns(conn: Connection, dataset: str, schema: str | None) -> dict[st
     return cols
 
 
+def table_exists(conn: Connection, name: str, schema: str | None) -> bool:
+    """Whether a table or view exists (in `schema`, or the connection's current schema)."""
+    in_schema = (
+        (_INFO_TABLES.c.table_schema == schema)
+        if schema
+        else (_INFO_TABLES.c.table_schema == _current_schema(conn.dialect.name))
+    )
+    q = sa.select(sa.func.count()).select_from(_INFO_TABLES).where(_INFO_TABLES.c.table_name == name, in_schema)
+    return bool(conn.execute(q).scalar())
+
+
 def validate_columns(suite: Suite, columns: Mapping[str, str]) -> list[Problem]:
     """Every column a check names must exist in the table: a problem per unknown column, with a suggestion."""
     problems = []

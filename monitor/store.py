@@ -59,7 +59,8 @@ def store_run(engine: Engine, suite: Suite, run: RunResult, *, trigger: str = "c
                 "code_version": None,
             },
         )
-        facts, events = [], []
+        facts: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for result in run.results:
             spec = suite.check(result.check_id)
             check_key = current_check_key(conn, suite, spec, now)
