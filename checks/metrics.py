@@ -58,6 +58,7 @@ class NoMatch:
     column: str
     pattern: str
     named: bool
+    null_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,15 @@ def _freeze(v: Any) -> Any:
 
 def _canon(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        # Fields left at their default are omitted, so adding an optional field to a check type or a
+        # metric later does not change existing hashes (and history stays comparable).
         return {
             "@": type(obj).__name__,
-            **{f.name: _canon(getattr(obj, f.name)) for f in dataclasses.fields(obj)},
+            **{
+                f.name: _canon(getattr(obj, f.name))
+                for f in dataclasses.fields(obj)
+                if f.default is dataclasses.MISSING or getattr(obj, f.name) != f.default
+            },
         }
     if isinstance(obj, list | tuple):
         return [_canon(x) for x in obj]

@@ -186,7 +186,8 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
             bad.append(exp.GTE(this=v.copy(), expression=hi) if p.strict_max else exp.GT(this=v.copy(), expression=hi))
         return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
     if isinstance(p, NoMatch):
-        return exp.and_(present(ctx, p.column), exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
+        known = exp.not_(missing(ctx, IsMissing(p.column, p.null_values)))
+        return exp.and_(known, exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
     if isinstance(p, BadLength):
         c: exp.Expr = col(p.column)
         if ctx.dialect == "tsql":  # LEN ignores trailing blanks; count them too

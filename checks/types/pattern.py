@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.metrics import Metric, NoMatch, metric
+from checks.metrics import IsMissing, Metric, Negate, NoMatch, metric
 from checks.patterns import PATTERNS
 from checks.registry import EvalContext, register, suggest
 from checks.results import Evaluation
@@ -23,6 +23,7 @@ class Pattern:
     column: str
     pattern: str | None = None
     regex: str | None = None
+    null_values: tuple[str, ...] = ()  # e.g. CIS's '00000000' date: missing, not invalid
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
@@ -38,13 +39,18 @@ class Pattern:
         return []
 
     def failure(self) -> NoMatch:
-        return NoMatch(self.column, self.pattern or self.regex or "", named=self.pattern is not None)
+        return NoMatch(self.column, self.pattern or self.regex or "", self.pattern is not None, tuple(self.null_values))
 
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
+        present = (
+            metric("aggregate", "count_if", predicate=Negate(IsMissing(self.column, tuple(self.null_values))))
+            if self.null_values
+            else metric("aggregate", "count_present", column=self.column)
+        )
         return {
-            "present": metric("aggregate", "count_present", column=self.column),
+            "present": present,
             "failed": metric("aggregate", "count_if", predicate=self.failure()),
         }
 

@@ -70,3 +70,18 @@ def test_literals_are_quoted_not_spliced() -> None:
     (stmt,) = compile_suite(suite, "postgres", samples=False).statements
     assert "'it''s'" in stmt.sql and "''); DROP TABLE t; --'" in stmt.sql
     assert len(sqlglot.parse(stmt.sql, read="postgres")) == 1
+
+
+def test_metric_hash_survives_a_new_optional_field() -> None:
+    import dataclasses
+
+    from checks.metrics import definition_hash
+
+    old = dataclasses.make_dataclass("NoMatch", [("column", str), ("pattern", str)], frozen=True)
+    new = dataclasses.make_dataclass(
+        "NoMatch",
+        [("column", str), ("pattern", str), ("null_values", tuple, dataclasses.field(default=()))],
+        frozen=True,
+    )
+    assert definition_hash(old("email", "email")) == definition_hash(new("email", "email"))
+    assert definition_hash(old("email", "email")) != definition_hash(new("email", "email", ("x",)))

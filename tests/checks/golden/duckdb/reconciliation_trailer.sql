@@ -1,1 +1,1 @@
-SELECT SUM(TRY_CAST("amount_cents" AS DOUBLE)) FILTER(WHERE ("record_type" IN ('6'))) AS m_bf997c98159184db, SUM(TRY_CAST("total_cents" AS DOUBLE)) FILTER(WHERE ("record_type" IN ('9'))) AS m_7663eec70d57e00c FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+SELECT SUM(TRY_CAST("amount_cents" AS DOUBLE)) FILTER(WHERE ("record_type" IN ('6'))) AS m_88fc231e886dfc16, SUM(TRY_CAST("total_cents" AS DOUBLE)) FILTER(WHERE ("record_type" IN ('9'))) AS m_a450a505599551c1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
