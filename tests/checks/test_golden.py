@@ -83,8 +83,7 @@ CASES = {
     "flat_line": f"{{id: c, type: flat_line, {IV}}}",
     "negative": "{id: c, type: negative, value: value, channel: channel, allowed_channels: ['2']}",
     "rollover": (
-        "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, "
-        "dials: dials}"
+        "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, dials: dials}"
     ),
     "sum_check": f"{{id: c, type: sum_check, {IV}}}",
     "multiplier_unit": "{id: c, type: multiplier_unit, date: read_date, multiplier: mult, unit: unit}",

@@ -164,12 +164,7 @@ def tsql_eval(e: exp.Expression, value: str) -> Any:
     raise NotImplementedError(type(e).__name__)
 
 
-CASES = [
-    (name, v, ok)
-    for name, (good, bad) in CORPUS.items()
-    for ok, vs in ((True, good), (False, bad))
-    for v in vs
-]
+CASES = [(name, v, ok) for name, (good, bad) in CORPUS.items() for ok, vs in ((True, good), (False, bad)) for v in vs]
 
 
 def _regex_results(engine: sa.Engine, op: str) -> dict[tuple[str, str], bool]:
@@ -190,9 +185,7 @@ def test_regex_and_tsql_form_agree(name: str, value: str, expected: bool, duck: 
     assert (re.search(PATTERNS[name].regex.replace("$", r"\Z"), value) is not None) == expected
     with duck.connect() as conn:
         assert (
-            conn.execute(
-                sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": PATTERNS[name].regex}
-            ).scalar()
+            conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": PATTERNS[name].regex}).scalar()
             == expected
         )
     assert tsql_eval(PATTERNS[name].tsql(exp.column("v")), value) == expected
@@ -213,16 +206,11 @@ RAW = [
 
 
 @pytest.mark.parametrize("regex,good,bad", RAW)
-def test_translatable_raw_regex_is_exact(
-    regex: str, good: list[str], bad: list[str], duck: sa.Engine
-) -> None:
+def test_translatable_raw_regex_is_exact(regex: str, good: list[str], bad: list[str], duck: sa.Engine) -> None:
     tree = tsql_match(exp.column("v"), regex, named=False)
     with duck.connect() as conn:
         for value, expected in [(g, True) for g in good] + [(b, False) for b in bad]:
-            assert (
-                conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": regex}).scalar()
-                == expected
-            )
+            assert conn.execute(sa.text("SELECT regexp_matches(:v, :r)"), {"v": value, "r": regex}).scalar() == expected
             assert tsql_eval(tree, value) == expected, (regex, value)
 
 

@@ -70,9 +70,7 @@ def test_every_problem_is_reported_with_line_and_suggestion(tmp_path: Path) -> N
 
 def test_duplicate_check_id_and_yaml_syntax() -> None:
     with pytest.raises(SuiteError, match="already used on line 4"):
-        parse_suite(
-            "dataset: t\nstage: raw\nchecks:\n  - {id: a, type: row_count}\n  - {id: a, type: row_count}\n"
-        )
+        parse_suite("dataset: t\nstage: raw\nchecks:\n  - {id: a, type: row_count}\n  - {id: a, type: row_count}\n")
     with pytest.raises(SuiteError) as e:
         parse_suite("dataset: t\nstage: raw\nchecks: [\n", "x.yml")
     assert e.value.problems[0].code == "yaml_syntax" and e.value.problems[0].line
