@@ -185,11 +185,18 @@ def validate_columns(suite: Suite, columns: Mapping[str, str]) -> list[Problem]:
 
 
 def run_suite(
-    engine: Engine, suite: Suite, *, batch_id: Any = None, now: datetime | None = None, samples: bool = True
+    engine: Engine,
+    suite: Suite,
+    *,
+    batch_id: Any = None,
+    now: datetime | None = None,
+    samples: bool = True,
+    inline_samples: bool = False,
 ) -> RunResult:
     """Run `suite` on one batch (`batch_id`, bound as a parameter) or, when the table has no batch
     column or no batch is given, on the whole table. Raises SuiteError (unknown columns) or
-    DatasetNotFound before any data query; errors of single checks become `error` results."""
+    DatasetNotFound before any data query; errors of single checks become `error` results.
+    `inline_samples` (DuckDB) takes samples inside the one scan (see `checks.compile.compile_suite`)."""
     started, t0 = datetime.now(UTC), time.perf_counter()
     dialect = engine.dialect.name
     with engine.connect() as conn:
@@ -201,7 +208,13 @@ def run_suite(
         params = {"batch_id": batch_id} if batched else {}
         limit = dialect_of_engine(dialect).max_statement_chars
         plan = compile_suite(
-            suite, dialect, column_types=columns, batch=batched, samples=samples, max_statement_chars=limit
+            suite,
+            dialect,
+            column_types=columns,
+            batch=batched,
+            samples=samples,
+            max_statement_chars=limit,
+            inline_samples=inline_samples,
         )
         ex = _Executor(conn, params, dialect)
         values, inline, errors = _measure(ex, plan, suite, columns, batched, samples)

@@ -79,4 +79,5 @@ checks:
     assert (r["above"].rows_failed, r["above"].status) == (2, Outcome.FAIL)
     assert r["boom"].status is Outcome.ERROR and "bug in an extension" in r["boom"].message
     assert r["nn"].status is Outcome.PASS
-    assert run.statements == 1  # the row count is one metric shared by three checks
+    # one scan (the row count is one metric shared by three checks) + one bounded sample query
+    assert run.statements == 2

@@ -46,7 +46,7 @@ def test_check_scores_unscored_batches_then_nothing(tmp_path: Path) -> None:
     assert first.exit_code == 1, first.output  # batch 1 has an invalid email
     doc = json.loads(first.output)
     assert {r["batch_id"] for r in doc["results"]} == {1, 2}
-    assert doc["statements"] == 2  # one scan per batch, samples inside it (DuckDB)
+    assert doc["statements"] == 3  # one scan per batch + one sample query for the batch that failed
     need = {
         "check_id",
         "dataset",

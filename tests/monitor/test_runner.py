@@ -128,8 +128,8 @@ def test_column_and_aggregate_checks_count_right(customers: sa.Engine) -> None:
 
 def test_aggregate_checks_take_at_most_two_statements_samples_included(customers: sa.Engine) -> None:
     run = run_suite(customers, parse_suite(SUITE, "customers.yml"), batch_id=1, now=NOW)
-    # DuckDB: one scan with the samples inside it; PostgreSQL: one scan + one bounded sample query
-    assert run.statements == (1 if run.dialect == "duckdb" else 2)
+    # one scan + one bounded sample query for the checks that failed
+    assert run.statements == 2
     assert by_id(run)["email_valid"].samples  # samples were taken
     assert run.metadata_queries == 1
 
@@ -146,10 +146,10 @@ def test_each_join_family_adds_one_statement(customers: sa.Engine) -> None:
     assert (r["zz_rows"].status, r["zz_rows"].rows_failed) == (Outcome.FAIL, 1)
     assert r["vs_partners"].status is Outcome.FAIL and r["vs_partners"].metrics["right"] == 2
     families = [s.family for s in run.log]
-    # the aggregate scan (the left count) + one per family; off DuckDB one bounded sample query more
+    # the aggregate scan (the left count) + one per family + one bounded sample query
     for family in ("aggregate", "duplicates", "references", "custom_sql", "reconciliation"):
         assert families.count(family) == 1, families
-    assert run.statements == 5 + (0 if run.dialect == "duckdb" else 1)
+    assert run.statements == 6
     assert run.scores.capped  # a critical check failed
 
 
@@ -248,3 +248,13 @@ def test_split_scan_gives_the_same_results(customers: sa.Engine, monkeypatch: py
     got = {r.check_id: (r.status, r.rows_evaluated, r.rows_failed) for r in run.results}
     assert got == EXPECTED
     assert [s.family for s in run.log].count("aggregate") > 1
+
+
+def test_duckdb_samples_inside_the_one_scan_on_request(duck: sa.Engine) -> None:
+    make_table(duck, "customers", CUSTOMER_COLUMNS, CUSTOMERS)
+    run = run_suite(duck, parse_suite(SUITE, "customers.yml"), batch_id=1, now=NOW, inline_samples=True)
+    assert run.statements == 1
+    got = {r.check_id: (r.status, r.rows_evaluated, r.rows_failed) for r in run.results}
+    assert got == EXPECTED
+    assert [(s.key, s.value) for s in by_id(run)["phone_valid"].samples] == [("2", "***-**34")]
+    assert {s.value for s in by_id(run)["state_valid"].samples} == {"ZZ"}
