@@ -95,7 +95,7 @@ def bench(engine: sa.Engine, rows: int, runs: int) -> None:
     name = engine.dialect.name
     with engine.begin() as conn:
         for stmt in BUILD[name].format(rows=rows, ids=int(rows * 0.995)).split("; "):
-            conn.exec_driver_sql(stmt)
+            conn.execute(sa.text(stmt))
     floor_sql = FLOOR.replace("REGEXP_OP(", "regexp_matches(" if name == "duckdb" else "__PG__(")
     if name != "duckdb":  # PostgreSQL: a ~ b
         import re
@@ -105,7 +105,7 @@ def bench(engine: sa.Engine, rows: int, runs: int) -> None:
 
     def floor() -> object:
         with engine.connect() as conn:
-            return conn.exec_driver_sql(floor_sql).one()
+            return conn.execute(sa.text(floor_sql)).one()
 
     suite = parse_suite(SUITE)
     last: list[object] = []
@@ -132,7 +132,19 @@ def main() -> None:
     args = ap.parse_args()
     bench(sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.StaticPool), args.rows, args.runs)
     if args.postgres:
-        bench(sa.create_engine(args.postgres), args.rows, args.runs)
+        import os
+
+        from warehouse.engine import create_engine
+
+        schema = f"uf_bench_{os.getpid()}"  # a schema of its own, dropped afterwards
+        admin = sa.create_engine(args.postgres)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        try:
+            bench(create_engine(args.postgres, schema=schema), args.rows, args.runs)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 if __name__ == "__main__":
