@@ -125,3 +125,15 @@ def pooled_check_scores(results: Iterable[CheckResult]) -> dict[str, float]:
     out = {c: 1 - failed[c] / evaluated[c] for c in evaluated}
     out.update({c: sum(v) / len(v) for c, v in runs.items() if c not in out})
     return out
+
+
+def improvement(raw: Scores, cleansed: Scores) -> dict[str, float | None]:
+    """What cleansing bought, per dimension and for the batch: cleansed - raw (None where either
+    side has no score)."""
+    out: dict[str, float | None] = {}
+    for d in DIMENSIONS:
+        r, c = raw.dimensions.get(d), cleansed.dimensions.get(d)
+        if d in raw.dimensions or d in cleansed.dimensions:
+            out[d] = None if r is None or c is None else c - r
+    out["batch"] = None if raw.batch is None or cleansed.batch is None else cleansed.batch - raw.batch
+    return out

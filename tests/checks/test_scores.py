@@ -106,3 +106,15 @@ def test_scores_over_time_pool_row_counts() -> None:
     pooled = pooled_check_scores(runs)
     assert pooled["a"] == pytest.approx(0.99)  # not the mean of percentages (0.5)
     assert pooled["t"] == 0.5
+
+
+def test_improvement_is_cleansed_minus_raw() -> None:
+    from checks.scores import improvement
+
+    raw = batch_scores(
+        [r("a", "validity", "warning", Outcome.FAIL, 0.8), r("b", "uniqueness", "warning", Outcome.PASS, 1.0)]
+    )
+    clean = batch_scores([r("a", "validity", "warning", Outcome.PASS, 0.99)])
+    got = improvement(raw, clean)
+    assert got["validity"] == pytest.approx(0.19) and got["uniqueness"] is None
+    assert got["batch"] == pytest.approx(0.99 - 0.9)

@@ -143,3 +143,26 @@ def test_vee_register_checks(meter_data: sa.Engine) -> None:
     assert not [x.message for x in run.results if x.status is Outcome.ERROR]
     assert r["rollover"].metrics["rollovers"] == 1 and r["rollover"].rows_failed == 1
     assert r["mult"].rows_failed == 1 and r["mult"].metrics["unmatched"] == 1
+
+
+def test_local_timestamps_are_counted_in_utc_days(engine: sa.Engine) -> None:
+    """Two full UTC days stamped in Chicago local time across spring-forward (the local day of
+    2026-03-08 has 92 quarter-hours): with `timezone` set, each UTC day has its 96 intervals."""
+    from zoneinfo import ZoneInfo
+
+    utc, chicago = ZoneInfo("UTC"), ZoneInfo("America/Chicago")
+    start = datetime(2026, 3, 8, tzinfo=utc)
+    rows = [
+        ("A", "1", (start + timedelta(minutes=15 * i)).astimezone(chicago).replace(tzinfo=None), 1.0)
+        for i in range(1, 193)
+    ]
+    assert sum(1 for r in rows if r[2].date() == date(2026, 3, 8)) < 96  # a short local day
+    make_table(
+        engine, "local_intervals", {"service_point_id": "text", "channel": "text", "ts": "ts", "value": "float"}, rows
+    )
+    suite = parse_suite(
+        "dataset: local_intervals\nstage: raw\nchecks:\n"
+        "  - {id: gaps, type: interval_count, timestamp: ts, timezone: America/Chicago}\n"
+    )
+    (r,) = run_suite(engine, suite).results
+    assert (r.rows_evaluated, r.rows_failed) == (192, 0), r.message
