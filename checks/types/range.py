@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from checks.metrics import Metric, OutOfRange, metric
@@ -86,8 +86,7 @@ class Range:
         v = values["value"]
         if v is None:
             return Evaluation(skipped=True, message=f"no values to compute the {self.of} of {self.column}")
-        lo = ctx.now if self.min == "now" else self.min
-        hi = ctx.now if self.max == "now" else self.max
+        lo, hi = (_comparable(v, ctx.now if b == "now" else b) for b in (self.min, self.max))
         ok = True
         if lo is not None:
             ok = ok and (v > lo if self.strict_min else v >= lo)
@@ -99,3 +98,15 @@ class Range:
             metrics={self.of: v},
             message=f"{self.of} of {self.column} is {v}, expected within [{lo}, {hi}]",
         )
+
+
+def _comparable(value: Any, bound: Any) -> Any:
+    """Bounds in the value's terms: naive timestamps are UTC, a date bound on a timestamp is midnight."""
+    if bound is None:
+        return None
+    if isinstance(value, datetime):
+        if isinstance(bound, date) and not isinstance(bound, datetime):
+            bound = datetime(bound.year, bound.month, bound.day)
+        if isinstance(bound, datetime) and (bound.tzinfo is None) != (value.tzinfo is None):
+            bound = bound.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is None else bound.replace(tzinfo=UTC)
+    return bound

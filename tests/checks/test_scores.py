@@ -118,3 +118,15 @@ def test_improvement_is_cleansed_minus_raw() -> None:
     got = improvement(raw, clean)
     assert got["validity"] == pytest.approx(0.19) and got["uniqueness"] is None
     assert got["batch"] == pytest.approx(0.99 - 0.9)
+
+
+def test_aggregate_range_compares_timestamps_with_now() -> None:
+    from datetime import UTC, datetime
+
+    from checks.registry import EvalContext
+    from checks.types.range import Range
+
+    ctx = EvalContext(now=datetime(2026, 1, 1, tzinfo=UTC))
+    check = Range("created_at", max="now", of="max")
+    assert check.evaluate({"value": datetime(2025, 12, 31)}, ctx).passed is True
+    assert check.evaluate({"value": datetime(2026, 1, 2)}, ctx).passed is False
