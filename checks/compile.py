@@ -182,7 +182,7 @@ def compile_suite(
     for family in FAMILY_ORDER[1:]:
         metric_ids = by_family.get(family)
         if metric_ids:
-            stmt = _family_statement(ctx, family, metric_ids, plan, src, key_expr, specs, samples, inline_samples)
+            stmt = _family_statement(ctx, family, metric_ids, plan, src, key_expr, specs, samples)
             if stmt:
                 plan.statements.append(stmt)
     return plan
@@ -289,7 +289,6 @@ def _family_statement(
     key_expr: exp.Expr,
     specs: list[CheckSpec],
     samples: bool,
-    inline: bool = False,
 ) -> Statement | None:
     # Metrics of one query share a group: same family, query name and options -> one unit relation.
     groups: dict[tuple[str, Any], list[str]] = defaultdict(list)
@@ -320,7 +319,9 @@ def _family_statement(
         if samples and units.failed:
             n = max(limits.get(cid, 20) for cid in checks)
             failing = exp.GT(this=exp.column(units.failed, "u"), expression=exp.Literal.number(0))
-            if ctx.dialect == "duckdb" and inline:
+            # Family units are already grouped/joined rows: ARG_MIN over the failing ones costs little,
+            # whereas a separate sample query would redo the grouping or the join.
+            if ctx.dialect == "duckdb":
                 cols.append(
                     exp.alias_(
                         _arg_min(exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"), n, failing),

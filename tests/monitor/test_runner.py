@@ -146,10 +146,11 @@ def test_each_join_family_adds_one_statement(customers: sa.Engine) -> None:
     assert (r["zz_rows"].status, r["zz_rows"].rows_failed) == (Outcome.FAIL, 1)
     assert r["vs_partners"].status is Outcome.FAIL and r["vs_partners"].metrics["right"] == 2
     families = [s.family for s in run.log]
-    # the aggregate scan (the left count) + one per family + one bounded sample query
+    # the aggregate scan (the left count) + one per family; off DuckDB one bounded sample query more
+    # (DuckDB takes family samples inside the family statement)
     for family in ("aggregate", "duplicates", "references", "custom_sql", "reconciliation"):
         assert families.count(family) == 1, families
-    assert run.statements == 6
+    assert run.statements == 5 + (0 if run.dialect == "duckdb" else 1)
     assert run.scores.capped  # a critical check failed
 
 
