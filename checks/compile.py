@@ -2,10 +2,13 @@
 
 - Every aggregate metric of every check is one column of ONE SELECT over the batch (deduplicated by
   metric id); the SELECT is split only when it would exceed the dialect's statement length.
-- On DuckDB bounded failed-row samples ride in the same scan (`ARG_MIN(struct, key, n) FILTER (...)`);
-  elsewhere `compile_samples` builds one bounded UNION ALL query for the checks that failed.
+- Failed-row samples of row checks: `compile_samples` builds one bounded UNION ALL of `LIMIT n`
+  branches for the checks that failed (issued only then). On DuckDB `inline_samples=True` puts them in
+  the scan instead (`ARG_MIN(struct, key, n) FILTER (...)`); measured slower, see `compile_suite`.
 - Each join/window family (duplicates, references, vee, reconciliation, custom_sql) is at most one
-  more statement: its unit relations, each summed to one row, CROSS JOINed.
+  more statement: its unit relations, each summed to one row, CROSS JOINed. On DuckDB the family's
+  samples ride inside it (ARG_MIN over the failing units); elsewhere they join the sample query.
+- So per dataset and batch: 1 scan (+1 sample query if a row check failed) + 1 per family used.
 
 Statements are in SQLAlchemy `text()` form: the batch is the bind parameter `:batch_id` (colons inside
 string literals are escaped for text()).
