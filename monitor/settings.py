@@ -29,11 +29,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("warehouse_url", "duckdb:///utilityflow.duckdb",
-            "SQLAlchemy URL of the warehouse: duckdb:///FILE, postgresql+psycopg://..., mssql+pyodbc://..."),
+    Setting(
+        "warehouse_url",
+        "duckdb:///utilityflow.duckdb",
+        "SQLAlchemy URL of the warehouse: duckdb:///FILE, postgresql+psycopg://..., mssql+pyodbc://...",
+    ),
     Setting("slack_webhook_url", "", "Slack incoming-webhook URL for alerts (secret).", secret=True),
-    Setting("slack_token", "", "Slack bot token (xoxb-...) for per-owner channels and updates (secret).",
-            secret=True),
+    Setting("slack_token", "", "Slack bot token (xoxb-...) for per-owner channels and updates (secret).", secret=True),
     Setting("console_url", "http://localhost:8501", "Base URL of the Streamlit console, linked from alerts."),
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
@@ -123,9 +125,7 @@ def _coerce(spec: Setting, raw: Any, where: str) -> Any:
             return str(raw).strip().lower() in {"1", "true", "yes", "on"}
         return kind(raw)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{where}: {spec.name} must be {kind.__name__}, got {raw!r}. {spec.help}"
-        ) from None
+        raise ConfigError(f"{where}: {spec.name} must be {kind.__name__}, got {raw!r}. {spec.help}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

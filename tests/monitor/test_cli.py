@@ -18,8 +18,12 @@ def run(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.C
 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True, env=full_env,
-        cwd=cwd, timeout=120,
+        [sys.executable, "-m", "monitor.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -96,10 +100,15 @@ def test_init_is_idempotent_and_ddl_defaults_to_the_warehouse_dialect(tmp_path) 
 
 
 def test_config_shows_masked_settings_from_the_environment() -> None:
-    out = run("config", "--format", "json", env={
-        "UTILITYFLOW_SLACK_TOKEN": "xoxb-999-secret",
-        "UTILITYFLOW_WAREHOUSE_URL": "postgresql://a:pw@h/d",
-    })
+    out = run(
+        "config",
+        "--format",
+        "json",
+        env={
+            "UTILITYFLOW_SLACK_TOKEN": "xoxb-999-secret",
+            "UTILITYFLOW_WAREHOUSE_URL": "postgresql://a:pw@h/d",
+        },
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["slack_token"] == "***" and data["warehouse_url"] == "postgresql://a:***@h/d"
