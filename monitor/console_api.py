@@ -1,0 +1,313 @@
+"""The console's read API: every query the Streamlit console makes, returning small DataFrames.
+
+Page code never writes SQL; it calls these functions with the warehouse URL and a `Filters` value. The
+aggregation runs in the warehouse (the views of migrations 004 and 007); pandas only reshapes the few
+rows that come back. The only writes are the incident actions at the end (acknowledge, resolve).
+
+    >>> f = Filters(source="cis", date_from=date(2026, 1, 1))
+    >>> score_trend("duckdb:///utilityflow.duckdb", f)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from monitor.console_db import read
+from monitor.masking import mask_pii
+
+DIMENSIONS = ("completeness", "uniqueness", "validity", "accuracy", "consistency", "timeliness")
+SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the console to (all optional; kept in the URL's query parameters)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    source: str | None = None
+    dataset: str | None = None
+    owner: str | None = None
+    dimension: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Quality bands: score >= good is good, >= warning is a warning, below is failing."""
+
+    good: float = 0.90
+    warning: float = 0.76
+
+    def label(self, score: float | None) -> str:
+        """'good', 'warning', 'failing', or 'no score'."""
+        if score is None or pd.isna(score):
+            return "no score"
+        return "good" if score >= self.good else "warning" if score >= self.warning else "failing"
+
+
+def date_key(d: date) -> int:
+    """The warehouse's integer date key (YYYYMMDD)."""
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def key_to_date(key: int) -> date:
+    """The date of a YYYYMMDD key."""
+    return date(int(key) // 10000, int(key) // 100 % 100, int(key) % 100)
+
+
+# Which column of a view each filter applies to; a view lacking a column ignores that filter.
+_DAILY = {"date": "date_key", "source": "source", "dataset": "dataset_name", "owner": "owner",
+          "dimension": "dimension_name", "severity": "severity"}
+
+
+def conditions(f: Filters, cols: Mapping[str, str], *, dates: bool = True) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions (bind parameters only; column names are ours) for the filters a view has columns for."""
+    conds: list[str] = []
+    params: dict[str, Any] = {}
+    date_col = cols.get("date")
+    if dates and date_col:
+        if f.date_from:
+            conds.append(f"{date_col} >= :date_from")
+            params["date_from"] = date_key(f.date_from)
+        if f.date_to:
+            conds.append(f"{date_col} <= :date_to")
+            params["date_to"] = date_key(f.date_to)
+    for name in ("source", "dataset", "owner", "dimension", "severity"):
+        value = getattr(f, name)
+        if value and name in cols:
+            conds.append(f"{cols[name]} = :{name}")
+            params[name] = value
+    return conds, params
+
+
+def where_sql(conds: list[str]) -> str:
+    """` WHERE a AND b`, or nothing."""
+    return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+# --- filter choices ------------------------------------------------------------------------------------
+
+def filter_options(url: str) -> dict[str, Any]:
+    """Values the filter widgets offer: sources, datasets, owners, and the first/last date with results."""
+    df = read(url, "SELECT DISTINCT source, dataset_name, owner FROM v_dq_console_daily")
+    bounds = read(url, "SELECT MIN(date_key) AS first_key, MAX(date_key) AS last_key FROM v_dq_console_daily")
+    first, last = bounds.iloc[0]["first_key"], bounds.iloc[0]["last_key"]
+    return {
+        "sources": sorted(df["source"].dropna().unique().tolist()),
+        "datasets": sorted(df["dataset_name"].dropna().unique().tolist()),
+        "owners": sorted(df["owner"].dropna().unique().tolist()),
+        "dimensions": list(DIMENSIONS),
+        "severities": list(SEVERITIES),
+        "first_date": None if pd.isna(first) else key_to_date(first),
+        "last_date": None if pd.isna(last) else key_to_date(last),
+    }
+
+
+# --- overview ------------------------------------------------------------------------------------------
+
+def score_trend(url: str, f: Filters) -> pd.DataFrame:
+    """Daily score per stage with 7- and 30-day rolling scores (rolling sums of weights, not averages).
+
+    Columns: date_key, stage, score, score_7d, score_30d, checks, checks_failed, checks_errored.
+    """
+    conds, params = conditions(f, _DAILY, dates=False)
+    if f.date_to:  # no lower bound here: the rolling windows of the first days look back before the range
+        conds.append("date_key <= :date_to")
+        params["date_to"] = date_key(f.date_to)
+    where = where_sql(conds)
+    roll = "OVER (PARTITION BY stage ORDER BY date_key ROWS BETWEEN {n} PRECEDING AND CURRENT ROW)"
+    sql = f"""
+SELECT date_key, stage, checks, checks_failed, checks_errored, wss / NULLIF(ws, 0) AS score,
+       SUM(wss) {roll.format(n=6)} / NULLIF(SUM(ws) {roll.format(n=6)}, 0) AS score_7d,
+       SUM(wss) {roll.format(n=29)} / NULLIF(SUM(ws) {roll.format(n=29)}, 0) AS score_30d
+FROM (
+    SELECT date_key, stage, SUM(checks) AS checks, SUM(checks_failed) AS checks_failed,
+           SUM(checks_errored) AS checks_errored, SUM(weighted_score_sum) AS wss, SUM(weight_sum) AS ws
+    FROM v_dq_console_daily{where}
+    GROUP BY date_key, stage
+) daily
+ORDER BY date_key, stage"""
+    df = read(url, sql, params)
+    if f.date_from is not None:  # rolling windows look back before the range; only the range is shown
+        df = df[df["date_key"] >= date_key(f.date_from)]
+    return df.reset_index(drop=True)
+
+
+def headline(url: str, f: Filters) -> dict[str, Any]:
+    """The overview's numbers for the last day in range: raw and cleansed score, the change against the
+    day 30 days earlier, checks failed and errored (errors are reported beside the score, never in it)."""
+    trend = score_trend(url, f)
+    out: dict[str, Any] = {"date_key": None, "raw": None, "cleansed": None, "cleansed_30d_ago": None,
+                           "checks": 0, "checks_failed": 0, "checks_errored": 0}
+    if trend.empty:
+        return out
+    last = int(trend["date_key"].max())
+    out["date_key"] = last
+    for stage in ("raw", "cleansed"):
+        rows = trend[(trend["stage"] == stage) & (trend["date_key"] == last)]
+        if not rows.empty:
+            out[stage] = _num(rows.iloc[0]["score"])
+    today = trend[trend["date_key"] == last]
+    out["checks"] = int(today["checks"].sum())
+    out["checks_failed"] = int(today["checks_failed"].sum())
+    out["checks_errored"] = int(today["checks_errored"].sum())
+    cleansed = trend[trend["stage"] == "cleansed"]
+    earlier = cleansed[cleansed["date_key"] <= date_key(key_to_date(last) - timedelta(days=30))]
+    if not earlier.empty:
+        out["cleansed_30d_ago"] = _num(earlier.iloc[-1]["score"])
+    return out
+
+
+def dimension_scores(url: str, f: Filters) -> pd.DataFrame:
+    """Score per DAMA dimension and stage on the last day in range. Columns: dimension_name, stage, score,
+    checks, checks_failed."""
+    conds, params = conditions(f, _DAILY)
+    last_day = f"date_key = (SELECT MAX(date_key) FROM v_dq_console_daily{where_sql(conds)})"
+    sql = f"""
+SELECT dimension_name, stage, SUM(weighted_score_sum) / NULLIF(SUM(weight_sum), 0) AS score,
+       SUM(checks) AS checks, SUM(checks_failed) AS checks_failed
+FROM v_dq_console_daily{where_sql([last_day, *conds])}
+GROUP BY dimension_name, stage
+ORDER BY dimension_name, stage"""
+    return read(url, sql, params)
+
+
+def improvement_by_source(url: str, f: Filters) -> pd.DataFrame:
+    """What cleansing improved per source over the range: raw and cleansed score from summed weights.
+    Columns: source, raw_score, cleansed_score, improvement."""
+    conds, params = conditions(f, _DAILY)
+    where = where_sql(conds)
+    sql = f"""
+SELECT source, raw_score, cleansed_score, cleansed_score - raw_score AS improvement
+FROM (
+    SELECT source,
+           SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END)
+             / NULLIF(SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END), 0) AS raw_score,
+           SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END)
+             / NULLIF(SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END), 0) AS cleansed_score
+    FROM v_dq_console_daily{where}
+    GROUP BY source
+) s
+ORDER BY source"""
+    return read(url, sql, params)
+
+
+def coverage(url: str, f: Filters) -> pd.DataFrame:
+    """Per dataset and stage: current checks, DAMA dimensions covered (of 6), columns with a check."""
+    conds, params = conditions(f, {"dataset": "dataset_name", "owner": "owner"})
+    where = where_sql(conds)
+    return read(url, f"SELECT * FROM v_dq_coverage{where} ORDER BY dataset_name, stage", params)
+
+
+# --- datasets ------------------------------------------------------------------------------------------
+
+def datasets(url: str, f: Filters, spark_days: int = 30) -> pd.DataFrame:
+    """One row per dataset and stage: owner, last batch, its score and failing checks, and `trend`, the
+    daily scores of the last `spark_days` days in range (for a sparkline)."""
+    conds, params = conditions(f, {"source": "source", "dataset": "dataset_name", "owner": "owner"})
+    latest = read(url, f"SELECT * FROM v_dq_dataset_latest{where_sql(conds)} ORDER BY dataset_name, stage", params)
+    dconds, dparams = conditions(f, _DAILY)
+    dwhere = where_sql(dconds)
+    daily = read(url, f"""
+SELECT dataset_name, stage, date_key, SUM(weighted_score_sum) / NULLIF(SUM(weight_sum), 0) AS score
+FROM v_dq_console_daily{dwhere}
+GROUP BY dataset_name, stage, date_key
+ORDER BY dataset_name, stage, date_key""", dparams)
+    spark: dict[tuple[str, str], list[float]] = {}
+    for (name, stage), grp in daily.groupby(["dataset_name", "stage"], sort=False):
+        spark[(name, stage)] = [round(float(s), 4) for s in grp["score"].tail(spark_days).dropna()]
+    latest["trend"] = [spark.get((n, s), []) for n, s in zip(latest["dataset_name"], latest["stage"], strict=True)]
+    return latest
+
+
+def dataset_checks(url: str, dataset: str, f: Filters) -> pd.DataFrame:
+    """The dataset's checks with their latest result in range."""
+    conds, params = conditions(f, {"date": "date_key", "dimension": "dimension_name", "severity": "severity"})
+    params["dataset_name"] = dataset
+    where = where_sql(["dataset_name = :dataset_name", *conds])
+    sql = f"""
+SELECT check_id, stage, check_type, column_name, dimension_name, severity, owner, version, date_key,
+       status, pass_rate, observed_value, rows_failed, message
+FROM (
+    SELECT h.*, ROW_NUMBER() OVER (PARTITION BY check_id, stage ORDER BY date_key DESC, run_id DESC) AS rn
+    FROM v_dq_check_history h{where}
+) x
+WHERE rn = 1
+ORDER BY CASE status WHEN 'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'warn' THEN 2 ELSE 3 END, check_id, stage"""
+    return read(url, sql, params)
+
+
+def dataset_batches(url: str, dataset: str, f: Filters) -> pd.DataFrame:
+    """The deliveries the dataset's results came from, with row conservation and the batch scores."""
+    conds, params = conditions(f, {"date": "s.date_key"})
+    params["dataset_name"] = dataset
+    where = where_sql(["s.dataset_name = :dataset_name", *conds])
+    sql = f"""
+SELECT s.batch_id, s.stage, s.date_key, s.score, s.critical_failed, a.feed, a.file_name, a.rows_read,
+       a.rows_loaded, a.rows_quarantined, a.rows_merged, a.rows_conserved, a.status
+FROM v_dq_batch_score s
+LEFT JOIN v_dq_batch_audit a ON a.batch_id = s.batch_id{where}
+ORDER BY s.date_key DESC, s.batch_id DESC, s.stage"""
+    return read(url, sql, params)
+
+
+def schema_changes(url: str, dataset: str, f: Filters) -> pd.DataFrame:
+    """Schema checks of the dataset that saw a change, newest first."""
+    conds, params = conditions(f, {"date": "date_key"})
+    params["dataset_name"] = dataset
+    where = where_sql(["dataset_name = :dataset_name", *conds])
+    return read(url, f"SELECT * FROM v_dq_schema_changes{where} ORDER BY date_key DESC, check_id", params)
+
+
+# --- check detail --------------------------------------------------------------------------------------
+
+def checks(url: str, f: Filters) -> pd.DataFrame:
+    """Checks that have results matching the filters: check_id, stage, dataset_name, failures."""
+    conds, params = conditions(f, _DAILY)
+    where = where_sql(conds)
+    sql = f"""
+SELECT check_id, stage, dataset_name, SUM(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) AS failures
+FROM v_dq_check_history{where}
+GROUP BY check_id, stage, dataset_name
+ORDER BY failures DESC, check_id, stage"""
+    return read(url, sql, params)
+
+
+def check_history(url: str, check_id: str, stage: str, f: Filters) -> pd.DataFrame:
+    """The check's results in range, oldest first: pass rate, observed value, thresholds, anomaly band,
+    status and rule version."""
+    conds, params = conditions(f, {"date": "date_key"})
+    params.update(check_id=check_id, stage=stage)
+    where = where_sql(["check_id = :check_id", "stage = :stage", *conds])
+    return read(url, f"SELECT * FROM v_dq_check_history{where} ORDER BY date_key, run_id", params)
+
+
+def check_versions(url: str, check_id: str, stage: str) -> pd.DataFrame:
+    """Every version of the rule (SCD2): version, effective_from/to, definition hash, suite file."""
+    sql = """
+SELECT version, effective_from, effective_to, is_current, definition_hash, suite_file, severity, owner
+FROM dim_check WHERE check_id = :check_id AND stage = :stage ORDER BY version"""
+    return read(url, sql, {"check_id": check_id, "stage": stage})
+
+
+def failed_samples(url: str, check_id: str, stage: str, limit: int = 20) -> pd.DataFrame:
+    """The most recent failed-row samples of the check, PII-masked again here whatever the writer did."""
+    sql = """
+SELECT e.measured_at, e.batch_id, e.sample_no, e.row_key, e.column_name, e.offending_value
+FROM fact_dq_error_event e
+WHERE e.check_id = :check_id AND e.stage = :stage
+ORDER BY e.run_id DESC, e.sample_no"""
+    df = read(url, sql, {"check_id": check_id, "stage": stage}, limit=limit)
+    df["offending_value"] = [mask_pii(v, c) for v, c in zip(df["offending_value"], df["column_name"], strict=True)]
+    df["row_key"] = [mask_pii(v, None) for v in df["row_key"]]
+    return df
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
