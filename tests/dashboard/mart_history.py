@@ -106,7 +106,8 @@ def fill_history(
                 dim_rows.append(dict(
                     check_key=key, check_id=cid, version=version, dataset_name=dataset, stage=stage,
                     check_type=ctype, column_name=column, dimension_name=dim, severity=sev, owner=owner,
-                    definition_json=json.dumps(definition), definition_hash=f"{zlib.crc32(json.dumps(definition).encode()):08x}",
+                    definition_json=json.dumps(definition),
+                    definition_hash=f"{zlib.crc32(json.dumps(definition).encode()):08x}",
                     suite_file=f"checks/suites/{dataset}.{stage}.yml", effective_from=eff, effective_to=nxt,
                     is_current=nxt is None))
     # --- batches: one per dataset and day
@@ -125,7 +126,8 @@ def fill_history(
                 batch_id=bid, source=source, feed=dataset, file_name=f"{source}/{dataset}_{day:%Y%m%d}.csv",
                 file_sha256=f"{bid:064x}", file_size_bytes=read_n * 180, encoding="utf-8", received_at=started,
                 rows_read=read_n, rows_loaded=read_n - quarantined - merged, rows_quarantined=quarantined,
-                rows_merged=merged, started_at=started, finished_at=started + timedelta(seconds=float(rng.uniform(3, 90))),
+                rows_merged=merged, started_at=started,
+                finished_at=started + timedelta(seconds=float(rng.uniform(3, 90))),
                 status="loaded", code_version="0.1.0", ruleset_version=f"r{1 + (d_i >= days // 2)}"))
     # --- results, vectorised over days for each check and stage
     frames = []
@@ -172,7 +174,8 @@ def fill_history(
         run_id=np.arange(1, days + 1),
         started_at=[datetime.combine(d, datetime.min.time()) + timedelta(hours=3) for d in day_list],
         finished_at=[datetime.combine(d, datetime.min.time()) + timedelta(hours=3, minutes=4) for d in day_list],
-        trigger="schedule", statements=len(DATASETS) * 3, checks_run=len(defs) * 2, status="done", code_version="0.1.0"))
+        trigger="schedule", statements=len(DATASETS) * 3, checks_run=len(defs) * 2, status="done",
+        code_version="0.1.0"))
     with engine.begin() as conn:
         _insert(conn, "dim_check", pd.DataFrame(dim_rows))
         _insert(conn, "dim_batch", pd.DataFrame(batch_rows))
