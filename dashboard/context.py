@@ -10,6 +10,7 @@ that filter.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -45,7 +46,8 @@ def _argv_warehouse() -> str | None:
 def settings() -> Settings:
     """Settings from utilityflow.toml and UTILITYFLOW_* (read once per session)."""
     if "_settings" not in st.session_state:
-        st.session_state["_settings"] = Settings.load()
+        # `utilityflow dashboard --config FILE` hands the file over in UTILITYFLOW_CONFIG.
+        st.session_state["_settings"] = Settings.load(config_file=os.environ.get("UTILITYFLOW_CONFIG") or None)
     return st.session_state["_settings"]  # type: ignore[no-any-return]
 
 
