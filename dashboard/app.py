@@ -1,5 +1,9 @@
 """UtilityFlow's quality console: `utilityflow dashboard` runs `streamlit run` on this file.
 
+The page modules live in `app_pages/`, not `pages/`: with a `pages/` folder next to the entry script,
+Streamlit (1.67) starts each new session in its legacy multipage mode (one sidebar entry per file, the
+entry script skipped), so a deep link such as /check?check=... would bypass the shared filters.
+
 The entry script runs on every page: it resolves the warehouse, probes it, draws the shared filters (kept
 in the URL's query parameters) and hands over to the page chosen in the navigation.
 """
@@ -10,15 +14,15 @@ import streamlit as st
 
 from dashboard import context
 
-st.set_page_config(page_title="UtilityFlow quality console", page_icon="📊", layout="wide")
+st.set_page_config(page_title="UtilityFlow quality console", page_icon=":material/fact_check:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="📈", url_path="overview", default=True),
-    st.Page("pages/datasets.py", title="Datasets", icon="🗂️", url_path="datasets"),
-    st.Page("pages/check_detail.py", title="Check detail", icon="🔎", url_path="check"),
-    st.Page("pages/batches.py", title="Batches", icon="📦", url_path="batches"),
-    st.Page("pages/incidents.py", title="Incidents", icon="🚨", url_path="incidents"),
-    st.Page("pages/alerts.py", title="Alerts", icon="🔔", url_path="alerts"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("app_pages/datasets.py", title="Datasets", icon=":material/table_view:", url_path="datasets"),
+    st.Page("app_pages/check_detail.py", title="Check detail", icon=":material/manage_search:", url_path="check"),
+    st.Page("app_pages/batches.py", title="Batches", icon=":material/inventory_2:", url_path="batches"),
+    st.Page("app_pages/incidents.py", title="Incidents", icon=":material/emergency:", url_path="incidents"),
+    st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
 ]
 
 page = st.navigation(PAGES)

@@ -19,7 +19,7 @@ def to_dates(keys: pd.Series) -> pd.Series:
 
 def _layout(fig: go.Figure, title: str, height: int = 340, pct_axis: bool = True) -> go.Figure:
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"))
+                      legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, xanchor="left"))
     if pct_axis:
         fig.update_yaxes(tickformat=".0%")
     return fig

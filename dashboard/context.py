@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from monitor.console_api import Bands, Filters
+from monitor.console_api import QUERY_PARAMS, Bands, Filters
 from monitor.console_db import WarehouseBusy, WarehouseState, warehouse_state
 from monitor.settings import Settings
 from warehouse.errors import WarehouseError
@@ -27,9 +27,7 @@ from warehouse.errors import WarehouseError
 ALL = "All"
 AUTO_RETRIES = 10  # reruns while the warehouse is busy before asking the user to retry
 BUSY_PAUSE_S = 2.0
-# filter name -> query parameter
-PARAMS = {"date_from": "from", "date_to": "to", "source": "source", "dataset": "dataset", "owner": "owner",
-          "dimension": "dimension", "severity": "severity"}
+PARAMS = QUERY_PARAMS  # filter name -> query parameter
 
 
 def _argv_warehouse() -> str | None:
@@ -92,10 +90,11 @@ def _busy(message: str) -> None:
     retries = int(st.session_state.get("_busy_retries", 0))
     if retries < AUTO_RETRIES:
         st.session_state["_busy_retries"] = retries + 1
-        st.warning(f"Warehouse busy, retrying ({retries + 1}/{AUTO_RETRIES}): {message}", icon="⏳")
+        st.warning(f"Warehouse busy, retrying ({retries + 1}/{AUTO_RETRIES}): {message}",
+                   icon=":material/hourglass_top:")
         time.sleep(BUSY_PAUSE_S)
         st.rerun()
-    st.warning(f"Warehouse still busy after {AUTO_RETRIES} tries: {message}", icon="⏳")
+    st.warning(f"Warehouse still busy after {AUTO_RETRIES} tries: {message}", icon=":material/hourglass_top:")
     if st.button("Retry now"):
         st.session_state["_busy_retries"] = 0
         st.rerun()
@@ -133,7 +132,7 @@ def require_data(title: str) -> None:
     s = state()
     if not s.ready:
         st.title(title)
-        st.info(f"**Nothing to show yet.** {s.message}", icon="👋")
+        st.info(f"**Nothing to show yet.** {s.message}", icon=":material/waving_hand:")
         st.caption("Every page of the console fills in once check results are in the warehouse.")
         st.stop()
 

@@ -83,12 +83,45 @@ def conditions(f: Filters, cols: Mapping[str, str], *, dates: bool = True) -> tu
         if value and name in cols:
             conds.append(f"{cols[name]} = :{name}")
             params[name] = value
+    if f.source and "source" not in cols and "dataset" in cols:  # e.g. incidents: a source is its datasets
+        conds.append(f"{cols['dataset']} IN (SELECT DISTINCT dataset_name FROM v_dq_console_daily "
+                     "WHERE source = :source)")
+        params["source"] = f.source
     return conds, params
 
 
 def where_sql(conds: list[str]) -> str:
     """` WHERE a AND b`, or nothing."""
     return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+
+# Console pages by name -> URL path (the overview is the app's root: Streamlit serves the default page there).
+PAGES = {"overview": "", "datasets": "datasets", "check": "check", "batches": "batches", "incidents": "incidents",
+         "alerts": "alerts"}
+# Filters -> query parameter names, shared with the dashboard.
+QUERY_PARAMS = {"date_from": "from", "date_to": "to", "source": "source", "dataset": "dataset", "owner": "owner",
+                "dimension": "dimension", "severity": "severity"}
+
+
+def page_url(base_url: str, page: str, filters: Filters | None = None, **params: str) -> str:
+    """A link into the console that lands on `page` with `filters` (and page parameters such as `check`,
+    `stage`, `batch`, `status`) applied; for Slack alerts and reports.
+
+    >>> page_url("http://localhost:8501", "check", Filters(source="cis"), check="cis.customer.email_valid", stage="raw")
+    'http://localhost:8501/check?source=cis&check=cis.customer.email_valid&stage=raw'
+    """
+    from urllib.parse import urlencode
+
+    if page not in PAGES:
+        raise ValueError(f"unknown console page {page!r}; pages: {', '.join(PAGES)}")
+    query: dict[str, str] = {}
+    for field, name in QUERY_PARAMS.items():
+        value = getattr(filters, field) if filters else None
+        if value:
+            query[name] = value.isoformat() if isinstance(value, date) else str(value)
+    query.update({k: v for k, v in params.items() if v})
+    path = f"{base_url.rstrip('/')}/{PAGES[page]}"
+    return path + (f"?{urlencode(query)}" if query else "")
 
 
 # --- filter choices ------------------------------------------------------------------------------------

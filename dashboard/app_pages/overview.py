@@ -22,15 +22,16 @@ st.caption(
 counts = context.fetch("console_ops", "incident_counts", f)
 c1, c2, c3, c4, c5 = st.columns(5)
 cleansed, raw, before = head["cleansed"], head["raw"], head["cleansed_30d_ago"]
-c1.metric("Current score (cleansed)", context.pct(cleansed),
+c1.metric("Cleansed score", context.pct(cleansed), help="Today's score after cleansing (what reports use).",
           delta=None if cleansed is None or before is None else f"{100 * (cleansed - before):+.1f} pts vs 30 days ago")
 c1.markdown(context.band_badge(cleansed))
-c2.metric("Raw score (as delivered)", context.pct(raw))
+c2.metric("Raw score", context.pct(raw), help="The same checks on the data as delivered.")
 c2.markdown(context.band_badge(raw))
-c3.metric("Improvement from cleansing",
+c3.metric("Cleansing gain",
           "—" if cleansed is None or raw is None else f"{100 * (cleansed - raw):+.1f} pts")
-c4.metric("Checks failed / errored", f"{head['checks_failed']} / {head['checks_errored']}",
-          help="Errored checks could not run; they are reported here and kept out of the score.")
+c4.metric("Failed / errored", f"{head['checks_failed']} / {head['checks_errored']}",
+          help="Checks failed / checks errored on the last day. Errored checks could not run; they are reported "
+               "here and kept out of the score.")
 c5.metric("Open incidents", counts["open"] + counts["acknowledged"],
           help=f"{counts['open']} open, {counts['acknowledged']} acknowledged")
 
@@ -75,4 +76,5 @@ with inc_col:
     else:
         st.dataframe(inc[["incident_id", "status", "severity", "dataset_name", "check_id", "opened_at",
                           "acknowledged_by"]].head(10), hide_index=True)
-        st.page_link("pages/incidents.py", label="Acknowledge or resolve on the Incidents page", icon="🚨")
+        st.page_link("app_pages/incidents.py", label="Acknowledge or resolve on the Incidents page",
+                     icon=":material/emergency:")

@@ -47,8 +47,9 @@ if f.dataset:
             "pass_rate": st.column_config.NumberColumn("pass rate", format="percent")})
         if not checks.empty:
             first = checks.iloc[0]
-            st.page_link("pages/check_detail.py", label=f"Open check {first['check_id']} ({first['stage']})",
-                         icon="🔎", query_params={"check": first["check_id"], "stage": first["stage"]})
+            st.page_link("app_pages/check_detail.py", label=f"Open check {first['check_id']} ({first['stage']})",
+                         icon=":material/manage_search:",
+                         query_params={"check": first["check_id"], "stage": first["stage"]})
     with tab_batches:
         st.dataframe(context.fetch("console_api", "dataset_batches", f.dataset, f), hide_index=True,
                      column_config={"score": st.column_config.ProgressColumn(
