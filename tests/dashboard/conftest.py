@@ -19,8 +19,6 @@ mart_history = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 sys.modules["mart_history"] = mart_history
 _spec.loader.exec_module(mart_history)  # type: ignore[union-attr]
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
-
 
 @pytest.fixture(autouse=True)
 def _fresh_engines() -> Iterator[None]:
