@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -93,7 +94,7 @@ def read(url: str, sql: str, params: Mapping[str, Any] | None = None, *, limit: 
     def work(conn: sa.Connection) -> pd.DataFrame:
         result = conn.execute(sa.text(sql), dict(params or {}))
         rows = result.fetchmany(limit) if limit is not None else result.fetchall()
-        return pd.DataFrame([tuple(r) for r in rows], columns=list(result.keys()))
+        return _numeric(pd.DataFrame([tuple(r) for r in rows], columns=list(result.keys())))
 
     return _with_retry(url, work)  # type: ignore[no-any-return]
 
@@ -111,6 +112,16 @@ def write(url: str, work: Callable[[sa.Connection], Any]) -> Any:
         return _with_retry(url, in_tx, engine=engine)
     finally:
         engine.dispose()
+
+
+def _numeric(df: pd.DataFrame) -> pd.DataFrame:
+    """PostgreSQL returns SUM(bigint) as NUMERIC (Decimal): make such columns plain numbers for charts."""
+    for col in df.columns:
+        if df[col].dtype == object:
+            first = df[col].dropna()
+            if not first.empty and isinstance(first.iloc[0], Decimal):
+                df[col] = pd.to_numeric(df[col].map(lambda v: None if v is None else float(v)))
+    return df
 
 
 WarehouseStateName = Literal["no_file", "no_schema", "empty", "ready"]

@@ -69,28 +69,51 @@ LEFT JOIN dim_check AS c
 
 CREATE OR REPLACE VIEW v_dq_dataset_latest AS
 SELECT
-  b.dataset_name,
-  b.stage,
-  b.source,
-  b.batch_id AS last_batch_id,
-  b.date_key AS last_date_key,
-  b.score,
-  b.critical_failed,
+  f.dataset_name,
+  f.stage,
+  f.source,
+  f.batch_id AS last_batch_id,
+  f.date_key AS last_date_key,
+  s.score,
+  COALESCE(s.critical_failed, 0) AS critical_failed,
   cov.owner,
   cov.checks AS checks_defined,
-  COALESCE(f.checks_run, 0) AS checks_run,
-  COALESCE(f.checks_failed, 0) AS checks_failed,
-  COALESCE(f.checks_warned, 0) AS checks_warned,
-  COALESCE(f.checks_errored, 0) AS checks_errored
+  f.checks_run,
+  f.checks_failed,
+  f.checks_warned,
+  f.checks_errored
 FROM (
   SELECT
-    bs.*,
+    g.*,
     ROW_NUMBER() OVER (
       PARTITION BY dataset_name, stage
-      ORDER BY date_key DESC NULLS FIRST, batch_id DESC NULLS FIRST
+      ORDER BY date_key DESC NULLS FIRST, batch_ref DESC NULLS FIRST
     ) AS rn
-  FROM v_dq_batch_score AS bs
-) AS b
+  FROM (
+    SELECT
+      dataset_name,
+      stage,
+      MAX(source) AS source,
+      batch_id,
+      COALESCE(batch_id, -1) AS batch_ref,
+      date_key,
+      COUNT(*) AS checks_run,
+      SUM(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) AS checks_failed,
+      SUM(CASE WHEN status = 'warn' THEN 1 ELSE 0 END) AS checks_warned,
+      SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS checks_errored
+    FROM v_dq_result_latest
+    GROUP BY
+      dataset_name,
+      stage,
+      batch_id,
+      date_key
+  ) AS g
+) AS f
+LEFT JOIN v_dq_batch_score AS s
+  ON s.dataset_name = f.dataset_name
+  AND s.stage = f.stage
+  AND COALESCE(s.batch_id, -1) = f.batch_ref
+  AND s.date_key = f.date_key
 LEFT JOIN (
   SELECT
     dataset_name,
@@ -104,30 +127,9 @@ LEFT JOIN (
     dataset_name,
     stage
 ) AS cov
-  ON cov.dataset_name = b.dataset_name AND cov.stage = b.stage
-LEFT JOIN (
-  SELECT
-    dataset_name,
-    stage,
-    COALESCE(batch_id, -1) AS batch_ref,
-    date_key,
-    COUNT(*) AS checks_run,
-    SUM(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) AS checks_failed,
-    SUM(CASE WHEN status = 'warn' THEN 1 ELSE 0 END) AS checks_warned,
-    SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS checks_errored
-  FROM v_dq_result_latest
-  GROUP BY
-    dataset_name,
-    stage,
-    COALESCE(batch_id, -1),
-    date_key
-) AS f
-  ON f.dataset_name = b.dataset_name
-  AND f.stage = b.stage
-  AND f.batch_ref = COALESCE(b.batch_id, -1)
-  AND f.date_key = b.date_key
+  ON cov.dataset_name = f.dataset_name AND cov.stage = f.stage
 WHERE
-  b.rn = 1;
+  f.rn = 1;
 
 CREATE OR REPLACE VIEW v_dq_coverage AS
 SELECT
