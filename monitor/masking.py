@@ -90,8 +90,8 @@ def _mask_words(text: str) -> str:
     """Keep the first letter of each word (and numbers shorter than 3 digits): `J*** S****`."""
     out = []
     for word in text.split():
-        if word.isdigit() and len(word) < 3:
-            out.append(word)
+        if (word.isdigit() and len(word) < 3) or _MASK in word:
+            out.append(word)  # short house/unit numbers, and what is already masked
         elif word[0].isalnum():
             out.append(word[0] + "*" * max(len(word) - 1, 1))
         else:
