@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context
+from monitor.console_db import session
 
 st.set_page_config(page_title="UtilityFlow quality console", page_icon=":material/fact_check:", layout="wide")
 
@@ -27,8 +28,9 @@ PAGES = [
 
 page = st.navigation(PAGES)
 url = context.warehouse_url()
-state = context.refresh_state()
-st.sidebar.caption(f"Warehouse: `{context.masked_url(url)}`")
-if state.ready:
-    context.sidebar_filters(context.options())
-page.run()
+with session(url):  # one short read-only connection for this render's uncached reads
+    state = context.refresh_state()
+    st.sidebar.caption(f"Warehouse: `{context.masked_url(url)}`")
+    if state.ready:
+        context.sidebar_filters(context.options())
+    page.run()

@@ -127,14 +127,18 @@ def page_url(base_url: str, page: str, filters: Filters | None = None, **params:
 # --- filter choices ------------------------------------------------------------------------------------
 
 def filter_options(url: str) -> dict[str, Any]:
-    """Values the filter widgets offer: sources, datasets, owners, and the first/last date with results."""
-    df = read(url, "SELECT DISTINCT source, dataset_name, owner FROM v_dq_console_daily")
-    bounds = read(url, "SELECT MIN(date_key) AS first_key, MAX(date_key) AS last_key FROM v_dq_console_daily")
+    """Values the filter widgets offer: sources, datasets, owners, and the first/last date with results.
+
+    Read from the fact and check tables directly (distinct values need no de-duplication of re-runs), so
+    it stays cheap on a long history."""
+    df = read(url, "SELECT DISTINCT source, dataset_name FROM fact_data_quality")
+    owners = read(url, "SELECT DISTINCT COALESCE(owner, 'unowned') AS owner FROM dim_check")
+    bounds = read(url, "SELECT MIN(date_key) AS first_key, MAX(date_key) AS last_key FROM fact_data_quality")
     first, last = bounds.iloc[0]["first_key"], bounds.iloc[0]["last_key"]
     return {
         "sources": sorted(df["source"].dropna().unique().tolist()),
         "datasets": sorted(df["dataset_name"].dropna().unique().tolist()),
-        "owners": sorted(df["owner"].dropna().unique().tolist()),
+        "owners": sorted(owners["owner"].dropna().unique().tolist()),
         "dimensions": list(DIMENSIONS),
         "severities": list(SEVERITIES),
         "first_date": None if pd.isna(first) else key_to_date(first),
@@ -144,38 +148,84 @@ def filter_options(url: str) -> dict[str, Any]:
 
 # --- overview ------------------------------------------------------------------------------------------
 
-def score_trend(url: str, f: Filters) -> pd.DataFrame:
-    """Daily score per stage with 7- and 30-day rolling scores (rolling sums of weights, not averages).
+def _roll(n: int) -> str:
+    frame = (f"OVER (PARTITION BY grain, stage, dimension_name ORDER BY date_key "
+             f"ROWS BETWEEN {n} PRECEDING AND CURRENT ROW)")
+    return f"SUM(wss) {frame} / NULLIF(SUM(ws) {frame}, 0)"
 
-    Columns: date_key, stage, score, score_7d, score_30d, checks, checks_failed, checks_errored.
+
+def overview_scores(url: str, f: Filters) -> dict[str, pd.DataFrame]:
+    """The overview's three score tables from ONE scan of the history (GROUPING SETS), so the page pays
+    for de-duplicating re-runs once:
+
+    - `trend`: date_key, stage, score, score_7d, score_30d, checks, checks_failed, checks_errored;
+    - `dimensions`: dimension_name, stage, score, checks, checks_failed on the last day in range;
+    - `improvement`: source, raw_score, cleansed_score, improvement over the range.
+
+    Rolling scores divide rolling sums of weights (never average daily percentages) and look back
+    before the range's first day.
     """
     conds, params = conditions(f, _DAILY, dates=False)
-    if f.date_to:  # no lower bound here: the rolling windows of the first days look back before the range
+    if f.date_to:
         conds.append("date_key <= :date_to")
         params["date_to"] = date_key(f.date_to)
-    where = where_sql(conds)
-    roll = "OVER (PARTITION BY stage ORDER BY date_key ROWS BETWEEN {n} PRECEDING AND CURRENT ROW)"
+    params["from_key"] = date_key(f.date_from) if f.date_from else 0
+    in_range = "CASE WHEN date_key >= :from_key THEN {col} ELSE 0 END"
     sql = f"""
-SELECT date_key, stage, checks, checks_failed, checks_errored, wss / NULLIF(ws, 0) AS score,
-       SUM(wss) {roll.format(n=6)} / NULLIF(SUM(ws) {roll.format(n=6)}, 0) AS score_7d,
-       SUM(wss) {roll.format(n=29)} / NULLIF(SUM(ws) {roll.format(n=29)}, 0) AS score_30d
-FROM (
-    SELECT date_key, stage, SUM(checks) AS checks, SUM(checks_failed) AS checks_failed,
-           SUM(checks_errored) AS checks_errored, SUM(weighted_score_sum) AS wss, SUM(weight_sum) AS ws
-    FROM v_dq_console_daily{where}
-    GROUP BY date_key, stage
-) daily
-ORDER BY date_key, stage"""
+WITH g AS (
+    SELECT CASE WHEN GROUPING(date_key) = 1 THEN 'source'
+                WHEN GROUPING(dimension_name) = 1 THEN 'day' ELSE 'day_dimension' END AS grain,
+           date_key, stage, source, dimension_name,
+           SUM(checks) AS checks, SUM(checks_failed) AS checks_failed, SUM(checks_errored) AS checks_errored,
+           SUM(weighted_score_sum) AS wss, SUM(weight_sum) AS ws,
+           SUM({in_range.format(col="weighted_score_sum")}) AS wss_range,
+           SUM({in_range.format(col="weight_sum")}) AS ws_range
+    FROM v_dq_console_daily{where_sql(conds)}
+    GROUP BY GROUPING SETS ((date_key, stage), (date_key, stage, dimension_name), (stage, source))
+)
+SELECT grain, date_key, stage, source, dimension_name, checks, checks_failed, checks_errored,
+       wss / NULLIF(ws, 0) AS score, wss_range / NULLIF(ws_range, 0) AS score_range,
+       {_roll(6)} AS score_7d, {_roll(29)} AS score_30d
+FROM g
+ORDER BY grain, date_key, stage, source, dimension_name"""
     df = read(url, sql, params)
-    if f.date_from is not None:  # rolling windows look back before the range; only the range is shown
-        df = df[df["date_key"] >= date_key(f.date_from)]
-    return df.reset_index(drop=True)
+    from_key = params["from_key"]
+    trend = df[(df["grain"] == "day") & (df["date_key"] >= from_key)]
+    trend = trend[["date_key", "stage", "score", "score_7d", "score_30d", "checks", "checks_failed",
+                   "checks_errored"]].reset_index(drop=True)
+    by_dim = df[(df["grain"] == "day_dimension") & (df["date_key"] >= from_key)]
+    last = by_dim["date_key"].max() if not by_dim.empty else None
+    dims = by_dim[by_dim["date_key"] == last][["dimension_name", "stage", "score", "checks", "checks_failed"]]
+    by_source = df[df["grain"] == "source"].pivot(index="source", columns="stage", values="score_range")
+    improvement = pd.DataFrame({
+        "source": by_source.index,
+        "raw_score": by_source["raw"].to_numpy() if "raw" in by_source else float("nan"),
+        "cleansed_score": by_source["cleansed"].to_numpy() if "cleansed" in by_source else float("nan"),
+    })
+    improvement["improvement"] = improvement["cleansed_score"] - improvement["raw_score"]
+    return {"trend": trend, "dimensions": dims.reset_index(drop=True),
+            "improvement": improvement.sort_values("source").reset_index(drop=True)}
 
 
-def headline(url: str, f: Filters) -> dict[str, Any]:
-    """The overview's numbers for the last day in range: raw and cleansed score, the change against the
-    day 30 days earlier, checks failed and errored (errors are reported beside the score, never in it)."""
-    trend = score_trend(url, f)
+def score_trend(url: str, f: Filters) -> pd.DataFrame:
+    """Daily score per stage with 7- and 30-day rolling scores (see `overview_scores`)."""
+    return overview_scores(url, f)["trend"]
+
+
+def dimension_scores(url: str, f: Filters) -> pd.DataFrame:
+    """Score per DAMA dimension and stage on the last day in range (see `overview_scores`)."""
+    return overview_scores(url, f)["dimensions"]
+
+
+def improvement_by_source(url: str, f: Filters) -> pd.DataFrame:
+    """What cleansing improved per source over the range (see `overview_scores`)."""
+    return overview_scores(url, f)["improvement"]
+
+
+def headline(trend: pd.DataFrame) -> dict[str, Any]:
+    """The overview's numbers for the last day of a `score_trend` frame: raw and cleansed score, the
+    cleansed score 30 days earlier, checks run, failed and errored (errors are reported beside the score,
+    never in it)."""
     out: dict[str, Any] = {"date_key": None, "raw": None, "cleansed": None, "cleansed_30d_ago": None,
                            "checks": 0, "checks_failed": 0, "checks_errored": 0}
     if trend.empty:
@@ -197,38 +247,11 @@ def headline(url: str, f: Filters) -> dict[str, Any]:
     return out
 
 
-def dimension_scores(url: str, f: Filters) -> pd.DataFrame:
-    """Score per DAMA dimension and stage on the last day in range. Columns: dimension_name, stage, score,
-    checks, checks_failed."""
-    conds, params = conditions(f, _DAILY)
-    last_day = f"date_key = (SELECT MAX(date_key) FROM v_dq_console_daily{where_sql(conds)})"
-    sql = f"""
-SELECT dimension_name, stage, SUM(weighted_score_sum) / NULLIF(SUM(weight_sum), 0) AS score,
-       SUM(checks) AS checks, SUM(checks_failed) AS checks_failed
-FROM v_dq_console_daily{where_sql([last_day, *conds])}
-GROUP BY dimension_name, stage
-ORDER BY dimension_name, stage"""
-    return read(url, sql, params)
-
-
-def improvement_by_source(url: str, f: Filters) -> pd.DataFrame:
-    """What cleansing improved per source over the range: raw and cleansed score from summed weights.
-    Columns: source, raw_score, cleansed_score, improvement."""
-    conds, params = conditions(f, _DAILY)
-    where = where_sql(conds)
-    sql = f"""
-SELECT source, raw_score, cleansed_score, cleansed_score - raw_score AS improvement
-FROM (
-    SELECT source,
-           SUM(CASE WHEN stage = 'raw' THEN weighted_score_sum ELSE 0 END)
-             / NULLIF(SUM(CASE WHEN stage = 'raw' THEN weight_sum ELSE 0 END), 0) AS raw_score,
-           SUM(CASE WHEN stage = 'cleansed' THEN weighted_score_sum ELSE 0 END)
-             / NULLIF(SUM(CASE WHEN stage = 'cleansed' THEN weight_sum ELSE 0 END), 0) AS cleansed_score
-    FROM v_dq_console_daily{where}
-    GROUP BY source
-) s
-ORDER BY source"""
-    return read(url, sql, params)
+def latest_batches(url: str, f: Filters) -> pd.DataFrame:
+    """One row per dataset and stage: its latest batch, that batch's score (critical cap applied) and
+    failing checks, its owner."""
+    conds, params = conditions(f, {"source": "source", "dataset": "dataset_name", "owner": "owner"})
+    return read(url, f"SELECT * FROM v_dq_dataset_latest{where_sql(conds)} ORDER BY dataset_name, stage", params)
 
 
 def coverage(url: str, f: Filters) -> pd.DataFrame:
@@ -243,8 +266,7 @@ def coverage(url: str, f: Filters) -> pd.DataFrame:
 def datasets(url: str, f: Filters, spark_days: int = 30) -> pd.DataFrame:
     """One row per dataset and stage: owner, last batch, its score and failing checks, and `trend`, the
     daily scores of the last `spark_days` days in range (for a sparkline)."""
-    conds, params = conditions(f, {"source": "source", "dataset": "dataset_name", "owner": "owner"})
-    latest = read(url, f"SELECT * FROM v_dq_dataset_latest{where_sql(conds)} ORDER BY dataset_name, stage", params)
+    latest = latest_batches(url, f)
     dconds, dparams = conditions(f, _DAILY)
     dwhere = where_sql(dconds)
     daily = read(url, f"""

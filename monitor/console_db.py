@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ RETRY_DELAYS = (0.2, 0.5, 1.0)  # seconds between attempts before giving up with
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
+_LOCAL = threading.local()  # the current thread's read session (Streamlit runs each page render in a thread)
 
 
 class WarehouseBusy(WarehouseUnavailable):
@@ -53,6 +55,27 @@ def dispose_engines() -> None:
         _ENGINES.clear()
 
 
+@contextmanager
+def session(url: str) -> Iterator[None]:
+    """Share one read-only connection among the reads of `url` inside the block (one page render), closed
+    when the block ends: opening a DuckDB file costs more than most console queries, and a render must
+    still not hold the file longer than it takes."""
+    previous = getattr(_LOCAL, "session", None)
+    _LOCAL.session = {"url": url, "conn": None}
+    try:
+        yield
+    finally:
+        _close_session()
+        _LOCAL.session = previous
+
+
+def _close_session() -> None:
+    current = getattr(_LOCAL, "session", None)
+    if current and current["conn"] is not None:
+        current["conn"].close()
+        current["conn"] = None
+
+
 def _is_busy(error: BaseException) -> bool:
     # The second message: this process holds the same file open read-write (an incident write in another
     # session thread) while we open it read-only; it clears as soon as that short write finishes.
@@ -62,8 +85,15 @@ def _is_busy(error: BaseException) -> bool:
 def _with_retry(url: str, work: Callable[[sa.Connection], Any], engine: Engine | None = None,
                 delays: tuple[float, ...] = RETRY_DELAYS) -> Any:
     eng = engine or engine_for(url)
+    shared = getattr(_LOCAL, "session", None) if engine is None else None
+    if shared is not None and shared["url"] != url:
+        shared = None
     for attempt in range(len(delays) + 1):
         try:
+            if shared is not None:
+                if shared["conn"] is None:
+                    shared["conn"] = eng.connect()
+                return work(shared["conn"])
             with eng.connect() as conn:
                 return work(conn)
         except WarehouseUnavailable:
@@ -102,6 +132,7 @@ def read(url: str, sql: str, params: Mapping[str, Any] | None = None, *, limit: 
 def write(url: str, work: Callable[[sa.Connection], Any]) -> Any:
     """Run `work` in one transaction on a short-lived read-write connection (the console's only writes:
     incident actions). Retries like `read` while another process holds the DuckDB lock."""
+    _close_session()  # this process must not hold the file read-only while it opens it to write
     engine = create_engine(url)
 
     def in_tx(conn: sa.Connection) -> Any:

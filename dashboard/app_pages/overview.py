@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, context
-from monitor.console_api import key_to_date
+from monitor.console_api import headline, key_to_date
 
 context.require_data("Data quality overview")
 f = context.filters()
 bands = context.bands()
-head = context.fetch("console_api", "headline", f)
+scores = context.fetch("console_api", "overview_scores", f)
+head = headline(scores["trend"])
 
 st.title("Data quality overview")
 day = key_to_date(head["date_key"]) if head["date_key"] else None
@@ -35,19 +36,16 @@ c4.metric("Failed / errored", f"{head['checks_failed']} / {head['checks_errored'
 c5.metric("Open incidents", counts["open"] + counts["acknowledged"],
           help=f"{counts['open']} open, {counts['acknowledged']} acknowledged")
 
-trend = context.fetch("console_api", "score_trend", f)
-st.plotly_chart(charts.score_trend(trend, bands), key="trend_chart")
+st.plotly_chart(charts.score_trend(scores["trend"], bands), key="trend_chart")
 
 left, right = st.columns(2)
 with left:
-    dims = context.fetch("console_api", "dimension_scores", f)
-    st.plotly_chart(charts.dimension_bars(dims, bands), key="dimension_chart")
+    st.plotly_chart(charts.dimension_bars(scores["dimensions"], bands), key="dimension_chart")
 with right:
-    imp = context.fetch("console_api", "improvement_by_source", f)
-    st.plotly_chart(charts.improvement_bars(imp), key="improvement_chart")
+    st.plotly_chart(charts.improvement_bars(scores["improvement"]), key="improvement_chart")
 
 st.subheader("Latest batch score per dataset")
-latest = context.fetch("console_api", "datasets", f)
+latest = context.fetch("console_api", "latest_batches", f)
 if latest.empty:
     st.info("No batch scores for these filters.")
 else:

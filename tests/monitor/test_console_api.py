@@ -98,7 +98,7 @@ def test_filters_narrow_every_query(filled) -> None:  # type: ignore[no-untyped-
 
 def test_headline_improvement_and_dimensions(filled) -> None:  # type: ignore[no-untyped-def]
     url, summary = filled
-    head = api.headline(url, Filters())
+    head = api.headline(api.score_trend(url, Filters()))
     assert head["date_key"] == api.date_key(summary.last_day)
     assert head["cleansed"] > head["raw"]
     imp = api.improvement_by_source(url, Filters())
@@ -112,6 +112,31 @@ def test_headline_improvement_and_dimensions(filled) -> None:  # type: ignore[no
         part = last[(last["dimension_name"] == row.dimension_name) & (last["stage"] == row.stage)]
         if part["ws"].sum():
             assert row.score == pytest.approx(part["wss"].sum() / part["ws"].sum())
+
+
+def test_latest_batches_agree_with_the_batch_score_view(filled) -> None:  # type: ignore[no-untyped-def]
+    url, _ = filled
+    latest = api.latest_batches(url, Filters())
+    scores = console_db.read(url, "SELECT * FROM v_dq_batch_score")
+    both = latest.merge(scores, left_on=["dataset_name", "stage", "last_batch_id"],
+                        right_on=["dataset_name", "stage", "batch_id"], suffixes=("", "_004"))
+    assert len(both) == latest["score"].notna().sum() > 0
+    assert both["score"].to_numpy() == pytest.approx(both["score_004"].to_numpy())
+    assert (latest.groupby(["dataset_name", "stage"])["last_batch_id"].count() == 1).all()
+
+
+def test_session_shares_one_connection_and_writes_still_work(filled) -> None:  # type: ignore[no-untyped-def]
+    url, _ = filled
+    opened = []
+    engine = console_db.engine_for(url)
+    sa.event.listen(engine, "checkout", lambda *a: opened.append(1))
+    with console_db.session(url):
+        api.filter_options(url)
+        api.overview_scores(url, Filters())
+        inc = console_ops.incidents(url, Filters(), ("open",))
+        console_ops.acknowledge_incident(url, int(inc.iloc[0]["incident_id"]), "dana")  # closes the shared one
+        assert console_ops.incident_counts(url, Filters())["acknowledged"] == 2
+    assert len(opened) == 2
 
 
 def test_datasets_checks_batches_and_samples(filled) -> None:  # type: ignore[no-untyped-def]

@@ -47,34 +47,58 @@ LEFT JOIN dim_check c ON c.check_key = r.check_key""",
     View(
         "v_dq_dataset_latest",
         """
-SELECT f.dataset_name, f.stage, f.source, f.batch_id AS last_batch_id, f.date_key AS last_date_key,
-       s.score, COALESCE(s.critical_failed, 0) AS critical_failed, cov.owner, cov.checks AS checks_defined,
-       f.checks_run, f.checks_failed, f.checks_warned, f.checks_errored
+SELECT b.dataset_name, b.stage, b.source, b.batch_id AS last_batch_id, b.date_key AS last_date_key,
+       CASE WHEN b.critical_failed = 1 AND b.uncapped_score > 0.5 THEN 0.5 ELSE b.uncapped_score END AS score,
+       b.critical_failed, cov.owner, cov.checks AS checks_defined, b.checks_run, b.checks_failed,
+       b.checks_warned, b.checks_errored
 FROM (
-    SELECT g.*, ROW_NUMBER() OVER (
-        PARTITION BY dataset_name, stage ORDER BY date_key DESC, batch_ref DESC) AS rn
+    SELECT dataset_name, stage, MAX(source) AS source, MAX(batch_id) AS batch_id, MAX(date_key) AS date_key,
+           AVG(dimension_score) AS uncapped_score, MAX(critical_failed) AS critical_failed,
+           SUM(checks_run) AS checks_run, SUM(checks_failed) AS checks_failed,
+           SUM(checks_warned) AS checks_warned, SUM(checks_errored) AS checks_errored
     FROM (
-        SELECT dataset_name, stage, MAX(source) AS source, batch_id, COALESCE(batch_id, -1) AS batch_ref,
-               date_key, COUNT(*) AS checks_run,
+        SELECT dataset_name, stage, batch_ref, dimension_name, MAX(source) AS source, MAX(batch_id) AS batch_id,
+               MAX(date_key) AS date_key,
+               SUM(CASE WHEN score IS NOT NULL THEN score * severity_weight END)
+                 / NULLIF(SUM(CASE WHEN score IS NOT NULL THEN severity_weight END), 0) AS dimension_score,
+               MAX(CASE WHEN severity = 'critical' AND status = 'fail' THEN 1 ELSE 0 END) AS critical_failed,
+               COUNT(*) AS checks_run,
                SUM(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) AS checks_failed,
                SUM(CASE WHEN status = 'warn' THEN 1 ELSE 0 END) AS checks_warned,
                SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS checks_errored
-        FROM v_dq_result_latest
-        GROUP BY dataset_name, stage, batch_id, date_key
-    ) g
-) f
-LEFT JOIN v_dq_batch_score s
-  ON s.dataset_name = f.dataset_name AND s.stage = f.stage AND COALESCE(s.batch_id, -1) = f.batch_ref
- AND s.date_key = f.date_key
+        FROM (
+            SELECT f.dataset_name, f.stage, f.source, f.batch_id, f.batch_id AS batch_ref,
+                   f.date_key, f.dimension_name, f.severity, f.status, f.score,
+                   CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 1 ELSE 0 END AS severity_weight,
+                   ROW_NUMBER() OVER (
+                       PARTITION BY f.check_id, f.dataset_name, f.stage, f.batch_id
+                       ORDER BY f.run_id DESC) AS rn
+            FROM fact_data_quality f
+            JOIN (
+                SELECT dataset_name, stage, MAX(batch_id) AS batch_id
+                FROM fact_data_quality
+                WHERE batch_id IS NOT NULL
+                GROUP BY dataset_name, stage
+            ) last_batch
+              ON last_batch.dataset_name = f.dataset_name AND last_batch.stage = f.stage
+             AND last_batch.batch_id = f.batch_id
+        ) latest_batch_results
+        WHERE rn = 1
+        GROUP BY dataset_name, stage, batch_ref, dimension_name
+    ) per_dimension
+    GROUP BY dataset_name, stage
+) b
 LEFT JOIN (
     SELECT dataset_name, stage, MAX(owner) AS owner, COUNT(*) AS checks
     FROM dim_check
     WHERE is_current = TRUE
     GROUP BY dataset_name, stage
-) cov ON cov.dataset_name = f.dataset_name AND cov.stage = f.stage
-WHERE f.rn = 1""",
-        "One row per dataset and stage with results: its latest batch, that batch's score (NULL when only "
-        "unweighted or errored checks ran) and failing checks, its owner.",
+) cov ON cov.dataset_name = b.dataset_name AND cov.stage = b.stage""",
+        "One row per dataset and stage with batch results: its latest batch (highest batch id; whole-table "
+        "results without a batch are not a batch), that batch's score (mean of "
+        "severity-weighted dimension scores, capped at 0.5 when a critical check failed, as in "
+        "v_dq_batch_score; NULL when only unweighted or errored checks ran), failing checks and owner. "
+        "Only the latest batch's results are de-duplicated, so it stays fast on a long history.",
     ),
     View(
         "v_dq_coverage",

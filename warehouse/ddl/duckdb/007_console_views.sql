@@ -69,51 +69,97 @@ LEFT JOIN dim_check AS c
 
 CREATE OR REPLACE VIEW v_dq_dataset_latest AS
 SELECT
-  f.dataset_name,
-  f.stage,
-  f.source,
-  f.batch_id AS last_batch_id,
-  f.date_key AS last_date_key,
-  s.score,
-  COALESCE(s.critical_failed, 0) AS critical_failed,
+  b.dataset_name,
+  b.stage,
+  b.source,
+  b.batch_id AS last_batch_id,
+  b.date_key AS last_date_key,
+  CASE
+    WHEN b.critical_failed = 1 AND b.uncapped_score > 0.5
+    THEN 0.5
+    ELSE b.uncapped_score
+  END AS score,
+  b.critical_failed,
   cov.owner,
   cov.checks AS checks_defined,
-  f.checks_run,
-  f.checks_failed,
-  f.checks_warned,
-  f.checks_errored
+  b.checks_run,
+  b.checks_failed,
+  b.checks_warned,
+  b.checks_errored
 FROM (
   SELECT
-    g.*,
-    ROW_NUMBER() OVER (
-      PARTITION BY dataset_name, stage
-      ORDER BY date_key DESC NULLS FIRST, batch_ref DESC NULLS FIRST
-    ) AS rn
+    dataset_name,
+    stage,
+    MAX(source) AS source,
+    MAX(batch_id) AS batch_id,
+    MAX(date_key) AS date_key,
+    AVG(dimension_score) AS uncapped_score,
+    MAX(critical_failed) AS critical_failed,
+    SUM(checks_run) AS checks_run,
+    SUM(checks_failed) AS checks_failed,
+    SUM(checks_warned) AS checks_warned,
+    SUM(checks_errored) AS checks_errored
   FROM (
     SELECT
       dataset_name,
       stage,
+      batch_ref,
+      dimension_name,
       MAX(source) AS source,
-      batch_id,
-      COALESCE(batch_id, -1) AS batch_ref,
-      date_key,
+      MAX(batch_id) AS batch_id,
+      MAX(date_key) AS date_key,
+      SUM(CASE WHEN score IS NOT NULL THEN score * severity_weight END) / NULLIF(SUM(CASE WHEN score IS NOT NULL THEN severity_weight END), 0) AS dimension_score,
+      MAX(CASE WHEN severity = 'critical' AND status = 'fail' THEN 1 ELSE 0 END) AS critical_failed,
       COUNT(*) AS checks_run,
       SUM(CASE WHEN status = 'fail' THEN 1 ELSE 0 END) AS checks_failed,
       SUM(CASE WHEN status = 'warn' THEN 1 ELSE 0 END) AS checks_warned,
       SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS checks_errored
-    FROM v_dq_result_latest
+    FROM (
+      SELECT
+        f.dataset_name,
+        f.stage,
+        f.source,
+        f.batch_id,
+        f.batch_id AS batch_ref,
+        f.date_key,
+        f.dimension_name,
+        f.severity,
+        f.status,
+        f.score,
+        CASE f.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 1 ELSE 0 END AS severity_weight,
+        ROW_NUMBER() OVER (
+          PARTITION BY f.check_id, f.dataset_name, f.stage, f.batch_id
+          ORDER BY f.run_id DESC NULLS FIRST
+        ) AS rn
+      FROM fact_data_quality AS f
+      JOIN (
+        SELECT
+          dataset_name,
+          stage,
+          MAX(batch_id) AS batch_id
+        FROM fact_data_quality
+        WHERE
+          batch_id IS NOT NULL
+        GROUP BY
+          dataset_name,
+          stage
+      ) AS last_batch
+        ON last_batch.dataset_name = f.dataset_name
+        AND last_batch.stage = f.stage
+        AND last_batch.batch_id = f.batch_id
+    ) AS latest_batch_results
+    WHERE
+      rn = 1
     GROUP BY
       dataset_name,
       stage,
-      batch_id,
-      date_key
-  ) AS g
-) AS f
-LEFT JOIN v_dq_batch_score AS s
-  ON s.dataset_name = f.dataset_name
-  AND s.stage = f.stage
-  AND COALESCE(s.batch_id, -1) = f.batch_ref
-  AND s.date_key = f.date_key
+      batch_ref,
+      dimension_name
+  ) AS per_dimension
+  GROUP BY
+    dataset_name,
+    stage
+) AS b
 LEFT JOIN (
   SELECT
     dataset_name,
@@ -127,9 +173,7 @@ LEFT JOIN (
     dataset_name,
     stage
 ) AS cov
-  ON cov.dataset_name = f.dataset_name AND cov.stage = f.stage
-WHERE
-  f.rn = 1;
+  ON cov.dataset_name = b.dataset_name AND cov.stage = b.stage;
 
 CREATE OR REPLACE VIEW v_dq_coverage AS
 SELECT
