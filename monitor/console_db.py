@@ -129,20 +129,27 @@ def read(url: str, sql: str, params: Mapping[str, Any] | None = None, *, limit: 
     return _with_retry(url, work)  # type: ignore[no-any-return]
 
 
-def write(url: str, work: Callable[[sa.Connection], Any]) -> Any:
-    """Run `work` in one transaction on a short-lived read-write connection (the console's only writes:
-    incident actions). Retries like `read` while another process holds the DuckDB lock."""
+def write(url: str, action: Callable[[Engine], Any], delays: tuple[float, ...] = RETRY_DELAYS) -> Any:
+    """Run `action` with a short-lived read-write engine (the console's only writes: incident actions,
+    through the monitor's API). Retries like `read` while another process holds the DuckDB lock."""
     _close_session()  # this process must not hold the file read-only while it opens it to write
     engine = create_engine(url)
-
-    def in_tx(conn: sa.Connection) -> Any:
-        with conn.begin():
-            return work(conn)
-
     try:
-        return _with_retry(url, in_tx, engine=engine)
+        for attempt in range(len(delays) + 1):
+            try:
+                return action(engine)
+            except Exception as e:
+                if not _is_busy(e):
+                    raise
+                if attempt == len(delays):
+                    raise WarehouseBusy(
+                        f"warehouse {masked(url)} is busy: another process holds the DuckDB write lock. "
+                        "Nothing was saved; try again in a moment."
+                    ) from None
+                time.sleep(delays[attempt])
     finally:
         engine.dispose()
+    raise AssertionError("unreachable")
 
 
 def _numeric(df: pd.DataFrame) -> pd.DataFrame:

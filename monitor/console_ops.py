@@ -1,31 +1,26 @@
 """The console's operational reads (batches, incidents, alerts) and its only writes: incident actions.
 
-Acknowledge and resolve are minimal here so the console works before the monitor's incident module
-lands; they follow the `dq_incident` life cycle (open -> acknowledged -> resolved, with who, when, why)
-and refuse any other transition. (The monitor's incident module owns opening and auto-resolving; the lead
-reconciles these two functions with it once it lands.)
+Acknowledge and resolve go through the monitor's incident API (`monitor.incidents`: open -> acknowledged
+-> resolved, with who, when, why, and an event trail); this module adds what a web form needs on top:
+a who that is not blank, a short-lived read-write connection, and the busy-warehouse retry.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 
+from monitor import incidents as incidents_api
 from monitor.console_api import Filters, conditions, date_key, where_sql
 from monitor.console_db import read, write
-from monitor.errors import EXIT_USAGE, MonitorError
 
 INCIDENT_STATUSES = ("open", "acknowledged", "resolved")
 
 
-class IncidentActionError(MonitorError):
-    """An incident action the life cycle does not allow, or without the who."""
-
-    code = "incident_action"
-    exit_code = EXIT_USAGE
+# The console reports the monitor's incident errors (unknown id, wrong state) and its own alike.
+IncidentActionError = incidents_api.IncidentError
 
 
 # --- batches -------------------------------------------------------------------------------------------
@@ -96,51 +91,27 @@ def incident_counts(url: str, f: Filters) -> dict[str, int]:
     return counts
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)  # the mart stores naive UTC timestamps
-
-
-def _transition(url: str, incident_id: int, allowed_from: tuple[str, ...], updates: dict[str, Any]) -> None:
-    def work(conn: sa.Connection) -> None:
-        row = conn.execute(sa.text("SELECT status FROM dq_incident WHERE incident_id = :i"),
-                           {"i": int(incident_id)}).first()
-        if row is None:
-            raise IncidentActionError(f"incident {incident_id} does not exist; refresh the incidents page.")
-        if row[0] not in allowed_from:
-            raise IncidentActionError(
-                f"incident {incident_id} is {row[0]}; it can be {updates['status']} only when "
-                f"{' or '.join(allowed_from)}."
-            )
-        sets = ", ".join(f"{col} = :{col}" for col in updates)
-        conn.execute(sa.text(f"UPDATE dq_incident SET {sets} WHERE incident_id = :incident_id"),
-                     {**updates, "incident_id": int(incident_id)})
-
-    write(url, work)
-
-
 def _who(who: str) -> str:
     who = (who or "").strip()
     if not who:
         raise IncidentActionError("say who you are: incident actions record who took them.")
-    return who[:100]
+    return who
 
 
 def acknowledge_incident(url: str, incident_id: int, who: str, note: str = "") -> None:
-    """Mark an open incident acknowledged by `who`, with an optional note ("looking at it")."""
-    _transition(url, incident_id, ("open",), {
-        "status": "acknowledged", "acknowledged_by": _who(who), "acknowledged_at": _now(),
-        "ack_note": (note or "").strip()[:1000] or None,
-    })
+    """Mark an open incident acknowledged by `who`, with an optional note ("looking at it"), through the
+    monitor's incident API (which also records the event and the time to acknowledge)."""
+    by = _who(who)
+    write(url, lambda engine: incidents_api.acknowledge(engine, int(incident_id), by, (note or "").strip()))
 
 
 def resolve_incident(url: str, incident_id: int, who: str, reason: str) -> None:
     """Resolve an open or acknowledged incident, recording who and why (the reason is required)."""
+    by = _who(who)
     reason = (reason or "").strip()
     if not reason:
         raise IncidentActionError("give a reason: a resolved incident records why it was closed.")
-    _transition(url, incident_id, ("open", "acknowledged"), {
-        "status": "resolved", "resolved_by": _who(who), "resolved_at": _now(), "resolve_reason": reason[:1000],
-    })
+    write(url, lambda engine: incidents_api.resolve(engine, int(incident_id), by, reason))
 
 
 # --- alerts --------------------------------------------------------------------------------------------

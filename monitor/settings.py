@@ -42,6 +42,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("console_band_warning", 0.76,
             "Console quality band: at or above this (and below good) is a warning; below it, failing."),
     Setting("console_cache_ttl", 60, "Seconds the console caches a query result before reading again."),
+    Setting("powerbi_api_url", "https://api.powerbi.com/v1.0/myorg",
+            "Power BI REST API base URL for `powerbi push` (add /groups/<workspace id> for a workspace)."),
+    Setting("powerbi_token", "", "Microsoft Entra access token for the Power BI REST API (secret).", secret=True),
+    Setting("powerbi_push_state", ".utilityflow/powerbi_push.json",
+            "File remembering the last batch pushed to each Power BI push dataset."),
+    Setting("slack_channel", "#data-quality",
+            "Bot-token alerts: channel for datasets whose suite names no slack_channel."),
+    Setting("slack_api_url", "https://slack.com/api/", "Slack Web API base URL (bot token calls)."),
+    Setting("alert_suppression_hours", 24.0,
+            "A check that keeps failing is re-alerted ('still failing (N runs)') at most this often."),
+    Setting("alert_summary_threshold", 10,
+            "Above this many failed/warned checks in one message, send a summary instead of the list."),
+    Setting("alert_max_attempts", 5, "Delivery attempts (one per run) before a failed alert is given up."),
+    Setting("anomaly_min_history", 14, "Points of metric history needed before anomalies are reported."),
+    Setting("anomaly_sensitivity", 4.0, "Robust z-score (MAD) beyond which a metric point fails."),
 )
 
 
@@ -59,6 +74,16 @@ class Settings:
     console_band_good: float = 0.90
     console_band_warning: float = 0.76
     console_cache_ttl: int = 60
+    powerbi_api_url: str = "https://api.powerbi.com/v1.0/myorg"
+    powerbi_token: str = ""
+    powerbi_push_state: str = ".utilityflow/powerbi_push.json"
+    slack_channel: str = "#data-quality"
+    slack_api_url: str = "https://slack.com/api/"
+    alert_suppression_hours: float = 24.0
+    alert_summary_threshold: int = 10
+    alert_max_attempts: int = 5
+    anomaly_min_history: int = 14
+    anomaly_sensitivity: float = 4.0
 
     @classmethod
     def load(

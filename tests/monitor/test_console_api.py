@@ -196,7 +196,7 @@ def test_incident_life_cycle(filled) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(console_ops.IncidentActionError, match="give a reason"):
         console_ops.resolve_incident(url, open_id, "dana", "")
     console_ops.resolve_incident(url, open_id, "erin", "fixed upstream")
-    with pytest.raises(console_ops.IncidentActionError, match="does not exist"):
+    with pytest.raises(console_ops.IncidentActionError, match="no incident 99999"):
         console_ops.resolve_incident(url, 99999, "erin", "x")
     after = console_ops.incidents(url, Filters()).set_index("incident_id").loc[open_id]
     assert after["status"] == "resolved" and after["acknowledged_by"] == "dana" and after["resolved_by"] == "erin"
