@@ -122,14 +122,16 @@ def _mark_versions(fig: go.Figure, hist: pd.DataFrame) -> None:
 def batch_rows(batches: pd.DataFrame) -> go.Figure:
     """Rows loaded / quarantined / merged per delivery, stacked, with rows read on top: conservation."""
     df = batches.sort_values("started_at")
-    x = df["started_at"]
+    # One evenly spaced bar per delivery (a time axis makes same-day deliveries hair-thin).
+    x = [f"{b} · {str(t)[:10]}" for b, t in zip(df["batch_id"], df["started_at"], strict=True)]
     fig = go.Figure()
     fig.add_bar(x=x, y=df["rows_loaded"], name="loaded", marker_color="#2ca02c")
     fig.add_bar(x=x, y=df["rows_quarantined"], name="quarantined", marker_color="#d62728")
     fig.add_bar(x=x, y=df["rows_merged"], name="merged (duplicates)", marker_color="#ff9f1c")
     fig.add_scatter(x=x, y=df["rows_read"], mode="markers", name="read", marker=dict(symbol="line-ew-open",
                     size=14, color="black", line=dict(width=2)))
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", bargap=0.15)
+    fig.update_xaxes(type="category", showticklabels=len(x) <= 40, title="batch · date")
     return _layout(fig, "Rows per delivery: read = loaded + quarantined + merged", pct_axis=False)
 
 

@@ -28,7 +28,7 @@ table = listing[["dataset_name", "stage", "source", "owner", "last_batch_id", "l
 table["band"] = [bands.label(s) for s in table["score"]]
 st.dataframe(table, hide_index=True, column_config={
     "score": st.column_config.ProgressColumn("last batch score", min_value=0.0, max_value=1.0, format="percent"),
-    "trend": st.column_config.LineChartColumn("daily score (last 30 days)", y_min=0.0, y_max=1.0),
+    "trend": st.column_config.LineChartColumn("daily score (last 30 days)"),  # auto-scaled: scores sit near 1
     "last_batch_id": st.column_config.NumberColumn("last batch", format="%d"),
     "last_date_key": st.column_config.NumberColumn("last date", format="%d"),
 })
