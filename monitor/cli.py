@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
     "check": ("monitor.commands.check:command", "Run check suites on batches; exit 0 ok, 1 failed, 3 error."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
+    "dashboard": ("monitor.commands.dashboard:command", "Start the Streamlit quality console."),
     "report": ("monitor.commands.report:command", "Write the executive quality trend report (HTML, PDF)."),
     "powerbi": ("monitor.commands.powerbi:command", "Export the Power BI project, or push batch scores."),
     "schedule": ("monitor.commands.schedule:command", "Run the scheduler (or --once): load, check, alert per source."),

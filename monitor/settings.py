@@ -40,6 +40,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("console_band_good", 0.90, "Console quality band: a score at or above this is good (green)."),
+    Setting("console_band_warning", 0.76,
+            "Console quality band: at or above this (and below good) is a warning; below it, failing."),
+    Setting("console_cache_ttl", 60, "Seconds the console caches a query result before reading again."),
     Setting("powerbi_api_url", "https://api.powerbi.com/v1.0/myorg",
             "Power BI REST API base URL for `powerbi push` (add /groups/<workspace id> for a workspace)."),
     Setting("powerbi_token", "", "Microsoft Entra access token for the Power BI REST API (secret).", secret=True),
@@ -69,6 +73,9 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
+    console_band_good: float = 0.90
+    console_band_warning: float = 0.76
+    console_cache_ttl: int = 60
     powerbi_api_url: str = "https://api.powerbi.com/v1.0/myorg"
     powerbi_token: str = ""
     powerbi_push_state: str = ".utilityflow/powerbi_push.json"
