@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ddl": ("monitor.commands.ddl:command", "Print the full warehouse DDL for a dialect."),
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
+    "generate": ("monitor.commands.generate:command",
+                 "Write synthetic six-source deliveries with a ground-truth defect manifest."),
 }
 
 

@@ -167,7 +167,7 @@ def _chunk(world: World, params: GenerateParams, d: int, g: Grid, sps: np.ndarra
     keep[gap_cells] = False
     # which serial each cell is read under: exchanged meters switch at the middle of the day
     which = np.zeros((m, n), np.int8)
-    which[world.sp_exchange_day[sps] < d] = 2
+    which[(world.sp_exchange_day[sps] >= 0) & (world.sp_exchange_day[sps] < d)] = 2
     ex = np.nonzero(world.sp_exchange_day[sps] == d)[0]
     which[ex, n // 2:] = 2
 
