@@ -107,7 +107,8 @@ def fixed(value: Col, width: int, *, right: bool = False, fill: str = " ") -> pa
     return pc.utf8_lpad(v, width, fill) if right else pc.utf8_rpad(v, width, fill)
 
 
-def _payload(lines: pa.Array) -> bytes:
+def payload(lines: pa.Array) -> bytes:
+    """The bytes of `lines`, each followed by a newline."""
     if len(lines) == 0:
         return b""
     joined = cat(lines, "\n")
@@ -162,7 +163,7 @@ class Sink:
 
     def lines(self, lines: pa.Array) -> None:
         """Write one record per element (each gets a trailing newline)."""
-        self.raw(_payload(lines), len(lines))
+        self.raw(payload(lines), len(lines))
 
     def __enter__(self) -> Sink:
         return self

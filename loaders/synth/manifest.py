@@ -21,12 +21,19 @@ IDENTITY_COLUMNS = ("source", "feed", "file", "row", "record_key", "person_id", 
 
 
 class Truth:
-    """Who every customer-like record really is, collected column-wise while files are written."""
+    """Who every customer-like record really is, streamed to `_truth/identity.csv` while files are written."""
 
-    def __init__(self) -> None:
-        self._parts: list[pa.Array] = []
-        self.persons: set[int] = set()
+    def __init__(self, out: Path) -> None:
+        path = out / IDENTITY_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("wb")
+        self._hash = hashlib.sha256()
         self.rows = 0
+        self._write((",".join(IDENTITY_COLUMNS) + "\n").encode())
+
+    def _write(self, data: bytes) -> None:
+        self._fh.write(data)
+        self._hash.update(data)
 
     def add(self, source: str, feed: str, file: str, rows: np.ndarray, keys: pa.Array, person_ids: pa.Array,
             accounts: pa.Array | None = None) -> None:
@@ -35,29 +42,20 @@ class Truth:
         if n == 0:
             return
         acc = accounts if accounts is not None else pa.array([""] * n)
-        self._parts.append(F.cat(source, feed, file, F.as_str(np.asarray(rows)), keys, person_ids, acc, sep=","))
+        self._write(F.payload(F.cat(source, feed, file, F.as_str(np.asarray(rows)), keys, person_ids, acc, sep=",")))
         self.rows += n
 
-    def write(self, out: Path) -> dict[str, Any]:
-        """Write the identity file; returns its manifest entry (path, sha256, rows, columns)."""
-        path = out / IDENTITY_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        h = hashlib.sha256()
-        with path.open("wb") as fh:
-            head = (",".join(IDENTITY_COLUMNS) + "\n").encode()
-            fh.write(head)
-            h.update(head)
-            for part in self._parts:
-                data = F._payload(part)
-                fh.write(data)
-                h.update(data)
-        return {"path": IDENTITY_FILE, "sha256": h.hexdigest(), "rows": self.rows, "columns": list(IDENTITY_COLUMNS)}
+    def close(self) -> dict[str, Any]:
+        """Close the identity file; returns its manifest entry (path, sha256, rows, columns)."""
+        self._fh.close()
+        return {"path": IDENTITY_FILE, "sha256": self._hash.hexdigest(), "rows": self.rows,
+                "columns": list(IDENTITY_COLUMNS)}
 
 
 def write_manifest(params: GenerateParams, deliveries: Deliveries, log: DefectLog, truth: Truth,
                    truth_extra: dict[str, Any], profile_notes: list[str]) -> Path:
     """Write `<out>/manifest.json` (schema: loaders/synth/MANIFEST.md) and return its path."""
-    identity = truth.write(params.out)
+    identity = truth.close()
     doc = {
         "manifest_version": MANIFEST_VERSION,
         "generator": "loaders.synth",

@@ -21,7 +21,8 @@ from loaders.synth.params import GenerateParams, rng
 from loaders.synth.world import World
 from warehouse.schema.staging import FEEDS
 
-CHUNK = 20_000
+CHUNK = 5_000  # meters per interval chunk: ~500k rows, ~150 MB of text at a time
+REG_CHUNK = 250_000
 LETTER = np.array(["E", "G", "W"])
 UNIT = pa.array(["KWH", "CCF", "CCF"])
 # interval meter-day classes, in categorical order (0 = none)
@@ -329,36 +330,40 @@ def write_registers(world: World, params: GenerateParams, d: int, deliveries: De
     mult = world.sp_multiplier[all_sp].copy()
     wrong = r.random(len(all_sp)) < rate(params, "mdm.wrong_multiplier", d)
     mult_delivered = np.where(wrong, np.where(mult == 1, 10, 1), mult)
-    sp_str = sp_ids(all_sp)
-    serial = serials(world, all_sp, all_which)
+    unit = UNIT.take(pa.array(world.sp_commodity[all_sp]))
     with deliveries.open("mdm", "mdm_register", day, "csv") as sink:
         sink.header(feed.columns, ",")
-        sink.lines(F.cat(sp_str, serial, day.isoformat(), pa.array(all_time, pa.string()), F.as_str(all_val),
-                         UNIT.take(pa.array(world.sp_commodity[all_sp])), F.as_str(world.sp_dials[all_sp]),
-                         F.as_str(mult_delivered), pa.array(all_type, pa.string()), sep=","))
+        for lo in range(0, len(all_sp), REG_CHUNK):
+            sl = slice(lo, lo + REG_CHUNK)
+            s_sp = all_sp[sl]
+            sink.lines(F.cat(sp_ids(s_sp), serials(world, s_sp, all_which[sl]), day.isoformat(),
+                             pa.array(all_time[sl], pa.string()), F.as_str(all_val[sl]), unit.slice(lo, len(s_sp)),
+                             F.as_str(world.sp_dials[s_sp]), F.as_str(mult_delivered[sl]),
+                             pa.array(all_type[sl], pa.string()), sep=","))
 
-        def pick(mask: np.ndarray) -> tuple[np.ndarray, list[list[str]]]:
-            idx = pa.array(np.nonzero(mask)[0])
-            pairs = zip(sp_str.take(idx).to_pylist(), serial.take(idx).to_pylist(), strict=True)
-            return np.nonzero(mask)[0] + 1, [[a, b, day.isoformat()] for a, b in pairs]
+        def pick(mask: np.ndarray) -> tuple[np.ndarray, list[list[str]], pa.Array]:
+            idx = np.nonzero(mask)[0]
+            ser = serials(world, all_sp[idx], all_which[idx])
+            pairs = zip(sp_ids(all_sp[idx]).to_pylist(), ser.to_pylist(), strict=True)
+            return idx + 1, [[a, b, day.isoformat()] for a, b in pairs], ser
 
-        rr, kk = pick(wrong)
+        rr, kk, _ = pick(wrong)
         log.add("mdm.wrong_multiplier", file=sink.rel, feed="mdm_register", column="multiplier",
                 key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=mult_delivered[wrong], clean=mult[wrong])
-        rr, kk = pick(world.sp_removed[all_sp])
+        rr, kk, _ = pick(world.sp_removed[all_sp])
         log.add("mdm.removed_meter_read", file=sink.rel, feed="mdm_register", column=None,
                 key_fields=REGISTER_KEY, rows=rr, keys=kk)
         ex_mask = world.sp_exchange_day[all_sp] == d
-        rr, kk = pick(ex_mask)
+        rr, kk, ser = pick(ex_mask)
         log.add("mdm.meter_exchange", file=sink.rel, feed="mdm_register", column="meter_serial",
-                key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=serial.filter(pa.array(ex_mask)).to_pylist(),
+                key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=ser.to_pylist(),
                 read_type=list(all_type[ex_mask]))
         roll = (world.sp_rollover_day[all_sp] == d) & (all_type == "SCHEDULED")
         if roll.any():
             rs = all_sp[roll]
             last = state.last_units[rs] if state.last_units is not None else np.zeros(len(rs))
             prev = np.floor(state.register[rs] - last).astype(np.int64) % cap[rs]
-            rr, kk = pick(roll)
+            rr, kk, _ = pick(roll)
             log.add("mdm.register_rollover", file=sink.rel, feed="mdm_register", column="register_value",
                     key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=all_val[roll],
                     clean=(all_val[roll] + cap[rs] - prev), previous=prev, dials=world.sp_dials[rs])

@@ -227,6 +227,19 @@ def build_world(params: GenerateParams) -> World:
     wrong = r.random(n_prem) < rate(params, "gis.wrong_transformer")
     gis_transformer = np.where(wrong, (transformer + n_tx - 1) % n_tx, transformer)
 
+    # Narrow dtypes keep the 2M-customer world near 300 MB; arithmetic on them is done in int64 by callers
+    # that could overflow (ids are widened where they are formatted).
+    i16, i32 = np.int16, np.int32
+    first, last, area, exch, line = (a.astype(i16) for a in (first, last, area, exch, line))
+    email_domain, street, direction, suffix, unit, city, zip2 = (
+        a.astype(i16) for a in (email_domain, street, direction, suffix, unit, city, zip2))
+    house_no, transformer, oms_transformer, gis_transformer = (
+        a.astype(i32) for a in (house_no, transformer, oms_transformer, gis_transformer))
+    partner_person, partner_premise, account_partner, account_premise, sp_premise = (
+        a.astype(i32) for a in (partner_person, partner_premise, account_partner, account_premise, sp_premise))
+    account_cycle, sp_multiplier, sp_dials = (a.astype(i16) for a in (account_cycle, sp_multiplier, sp_dials))
+    sp_exchange_day, sp_rollover_day = sp_exchange_day.astype(i16), sp_rollover_day.astype(i16)
+    sp_base_daily = sp_base_daily.astype(np.float32)
     return World(
         n_persons=n, first=first, last=last, is_org=is_org, birth=birth, area=area, exch=exch, line=line,
         email_domain=email_domain, n_premises=n_prem, street=street, direction=direction, suffix=suffix,
