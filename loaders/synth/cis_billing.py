@@ -25,6 +25,7 @@ BILL_BASE = 800_000_000_000
 RATE_MILLI = np.array([int(round(float(t[3]) * 10000)) for t in vocab.TARIFFS])  # 1/10000 $ per unit
 FIXED_CENTS = np.array([int(round(float(t[4]) * 100)) for t in vocab.TARIFFS])
 GAS_TARIFF = 4
+LEGIT_REBILL = 0.0005  # per earlier bill and day: about 1.5% of bills are cancelled and rebilled a month
 
 
 @dataclass
@@ -83,8 +84,8 @@ def write_bills(world: World, params: GenerateParams, d: int, state: BillState, 
     u = r.random(len(prev_ids))
     p_bad = rate(params, "cis.cancel_rebill_double", d)
     fresh = ~state.rebilled
-    good = fresh & (u < 0.004)
-    bad = fresh & (u >= 0.004) & (u < 0.004 + p_bad)
+    good = fresh & (u < LEGIT_REBILL)
+    bad = fresh & (u >= LEGIT_REBILL) & (u < LEGIT_REBILL + p_bad)
     state.ids = np.concatenate([prev_ids, ids])
     state.accounts = np.concatenate([prev_acc, acc])
     state.totals = np.concatenate([prev_tot, total])

@@ -49,7 +49,7 @@ DEFECTS: dict[str, DefectClass] = {
            "fake email (none@none.com) or phone (000-000-0000); the clean value is null"),
         _d("cis.address_variant", 0.03, "customer row", True,
            "mailing address written as a variant (123 NORTH MAIN STREET #4 for 123 N MAIN ST APT 4)"),
-        _d("cis.cancel_rebill_double", 0.005, "bill", True,
+        _d("cis.cancel_rebill_double", 0.0005, "earlier bill per day", True,
            "a rebill (R) issued without cancelling the original (no C), so the period is counted twice"),
         _d("cis.day_month_swap", 0.01, "customer row", True,
            "move_in_date with day and month swapped (only where both are <= 12 and differ)"),
@@ -97,7 +97,7 @@ DEFECTS: dict[str, DefectClass] = {
         # S5 Work & outage
         _d("workorders.late_bulk_completion", 0.05, "completed order", True,
            "completion time keyed late in bulk (23:45 of a later day) instead of the real completion"),
-        _d("workorders.old_meter", 0.02, "order on an exchanged service point", True,
+        _d("workorders.old_meter", 0.1, "order on an exchanged service point", True,
            "order points at the service point's old (removed) meter serial"),
         _d("workorders.missing_restore", 0.05, "outage", True, "outage and its interruptions lack restored_at"),
         _d("workorders.stale_transformer_map", 0.02, "service point", True,

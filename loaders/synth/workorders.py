@@ -69,6 +69,10 @@ def _orders(world: World, params: GenerateParams, d: int, state: WorkState, deli
     r = rng(params.seed, "workorders", d)
     k = int(r.binomial(world.n_sps, 0.0013))
     sp = r.integers(0, world.n_sps, k)
+    # a fifth of the orders are follow-ups on service points whose meter was exchanged
+    exchanged = np.nonzero(world.sp_has_previous | ((world.sp_exchange_day >= 0) & (world.sp_exchange_day < d)))[0]
+    follow = (r.random(k) < 0.2) & (len(exchanged) > 0)
+    sp = np.where(follow, exchanged[r.integers(0, max(len(exchanged), 1), k)] if len(exchanged) else 0, sp)
     ex = np.nonzero(world.sp_exchange_day == d)[0]
     sp = np.concatenate([sp, ex])
     otype = np.concatenate([ORDER_TYPES[r.integers(0, len(ORDER_TYPES), k)], np.full(len(ex), "METER_EXCHANGE")])
