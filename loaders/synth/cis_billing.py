@@ -22,6 +22,7 @@ from loaders.synth.world import World
 from warehouse.schema.staging import FEEDS
 
 BILL_BASE = 800_000_000_000
+PREV_BILL_BASE = 700_000_000_000
 RATE_MILLI = np.array([int(round(float(t[3]) * 10000)) for t in vocab.TARIFFS])  # 1/10000 $ per unit
 FIXED_CENTS = np.array([int(round(float(t[4]) * 100)) for t in vocab.TARIFFS])
 GAS_TARIFF = 4
@@ -48,6 +49,33 @@ def business_day_index(params: GenerateParams, d: int) -> int | None:
     return sum(1 for x in dates[:d] if x.weekday() < 5)
 
 
+def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, ...]:
+    """kWh, CCF, has-gas, tariff and the charges in cents (fixed, energy, gas, tax, total) of a month's bill."""
+    prem = world.account_premise[acc]
+    e_sp = np.nonzero(world.sp_commodity == 0)[0]  # one electric service point per premise, in premise order
+    gas_sp = np.full(world.n_premises, -1)
+    g = np.nonzero(world.sp_commodity == 1)[0]
+    gas_sp[world.sp_premise[g]] = g
+    kwh = np.round(world.sp_base_daily[e_sp[prem]] * 30 / 1000 * noise).astype(np.int64)
+    tariff = _tariff(world, world.account_num[acc], prem)
+    gsp = gas_sp[prem]
+    has_gas = gsp >= 0
+    ccf = np.where(has_gas, np.round(world.sp_base_daily[np.maximum(gsp, 0)] * 30 / 1000), 0).astype(np.int64)
+    fixed = FIXED_CENTS[tariff]
+    energy = kwh * RATE_MILLI[tariff] // 100
+    gas = np.where(has_gas, ccf * RATE_MILLI[GAS_TARIFF] // 100, 0)
+    tax = (fixed + energy + gas) * 5 // 100
+    return kwh, ccf, has_gas, tariff, (fixed, energy, gas, tax, fixed + energy + gas + tax)
+
+
+def init_state(world: World) -> BillState:
+    """Last month's bills (not delivered; ids PREV_BILL_BASE + account index) can be cancelled and rebilled too."""
+    acc = np.nonzero(np.isnat(world.account_close))[0]
+    kwh, *_, charges = _amounts(world, acc, np.ones(len(acc)))
+    return BillState(ids=PREV_BILL_BASE + acc, accounts=acc, totals=charges[-1], kwh=kwh,
+                     rebilled=np.zeros(len(acc), bool))
+
+
 def write_bills(world: World, params: GenerateParams, d: int, state: BillState, deliveries: Deliveries,
                 log: DefectLog) -> None:
     """Write day d's bill and bill line files (header-only on weekends)."""
@@ -59,22 +87,8 @@ def write_bills(world: World, params: GenerateParams, d: int, state: BillState, 
         acc = np.zeros(0, np.int64)
     else:
         acc = np.nonzero((world.account_cycle == b % 21 + 1) & np.isnat(world.account_close))[0]
-    prem = world.account_premise[acc]
-    e_sp = np.nonzero(world.sp_commodity == 0)[0]  # one electric service point per premise, in premise order
-    gas_sp = np.full(world.n_premises, -1)
-    g = np.nonzero(world.sp_commodity == 1)[0]
-    gas_sp[world.sp_premise[g]] = g
     n = len(acc)
-    kwh = np.round(world.sp_base_daily[e_sp[prem]] * 30 / 1000 * r.lognormal(0, 0.1, n)).astype(np.int64)
-    tariff = _tariff(world, world.account_num[acc], prem)
-    gsp = gas_sp[prem]
-    has_gas = gsp >= 0
-    ccf = np.where(has_gas, np.round(world.sp_base_daily[np.maximum(gsp, 0)] * 30 / 1000), 0).astype(np.int64)
-    fixed = FIXED_CENTS[tariff]
-    energy = kwh * RATE_MILLI[tariff] // 100
-    gas = np.where(has_gas, ccf * RATE_MILLI[GAS_TARIFF] // 100, 0)
-    tax = (fixed + energy + gas) * 5 // 100
-    total = fixed + energy + gas + tax
+    kwh, ccf, has_gas, tariff, (fixed, energy, gas, tax, total) = _amounts(world, acc, r.lognormal(0, 0.1, n))
     ids = BILL_BASE + state.next_id + np.arange(n)
     state.next_id += n
     estimated = r.random(n) < 0.02

@@ -270,7 +270,7 @@ def _backfill(world: World, params: GenerateParams, d: int, sink: F.Sink, log: D
             if not sel.any():
                 continue
             g = grid(params.dates[int(part["day"][0])], minutes)
-            received = f"{params.dates[d] + timedelta(days=1)}T02:00:00"
+            received = f"{params.dates[d]}T09:00:00"  # recovered from the head-end, not the nightly 02:00 run
             _emit(world, g, part["sp"][sel], part["k"][sel], part["value"][sel], np.zeros(int(sel.sum()), bool),
                   part["which"][sel], received, sink)
         order = np.concatenate([np.nonzero(part["minutes"] == mm)[0] for mm in (15, 60)])

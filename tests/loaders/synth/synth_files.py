@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-# 2026-10-31 (a Saturday: no bills) to 2026-11-04: covers the fall-back DST day and a month start (GIS again).
+# 2026-10-31 (a Saturday: no bills) to 2026-11-05: covers the fall-back DST day and a month start (GIS again).
 # A high defect scale makes every class occur in a small world.
-PARAMS: dict[str, Any] = dict(customers=1500, days=5, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0)
+PARAMS: dict[str, Any] = dict(customers=1200, days=6, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0)
 
 
 def read_delimited(path: Path, sep: str) -> tuple[list[str], list[list[str]]]:
@@ -29,8 +30,16 @@ def files(manifest: dict[str, Any], feed: str) -> list[dict[str, Any]]:
 
 
 def records(out: Path, delivery: dict[str, Any]) -> list[dict[str, Any]]:
-    """Records of a pipe/CSV/JSONL delivery as dicts, in file order (record i = source row i + 1)."""
-    path = out / delivery["path"]
+    """Records of a pipe/CSV/JSONL delivery as dicts, in file order (record i = source row i + 1).
+
+    Parsed once per session (the lists are shared: do not modify them).
+    """
+    return _records(str(out / delivery["path"]))
+
+
+@functools.lru_cache(maxsize=None)
+def _records(name: str) -> list[dict[str, Any]]:
+    path = Path(name)
     if path.suffix == ".jsonl":
         return read_jsonl(path)
     header, rows = read_delimited(path, "|" if path.suffix == ".dat" else ",")

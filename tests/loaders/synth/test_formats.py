@@ -133,7 +133,7 @@ def test_dst_days_have_92_or_100_quarter_hours_and_offsets_tell_the_repeated_hou
 
 def test_manifest_parameters_and_truth(out: Path, manifest: dict[str, Any]) -> None:
     p = manifest["parameters"]
-    assert (p["customers"], p["days"], p["seed"], p["start"]) == (1500, 5, 11, "2026-10-31")
+    assert (p["customers"], p["days"], p["seed"], p["start"]) == (1200, 6, 11, "2026-10-31")
     ident = manifest["truth"]["identity"]
     data = (out / ident["path"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == ident["sha256"]
