@@ -24,8 +24,18 @@ from pathlib import Path
 
 CASES = {
     "small": ["--customers", "10000", "--days", "7", "--start", "2026-11-01", "--seed", "1"],
-    "utility": ["--customers", "2000000", "--days", "30", "--start", "2026-11-01", "--seed", "1",
-                "--scale-profile", "utility-month"],
+    "utility": [
+        "--customers",
+        "2000000",
+        "--days",
+        "30",
+        "--start",
+        "2026-11-01",
+        "--seed",
+        "1",
+        "--scale-profile",
+        "utility-month",
+    ],
 }
 TARGETS = {"small": (15.0, None), "utility": (180.0, 3.0)}
 
@@ -48,12 +58,18 @@ def run(case: str, tmp: Path, customers: int | None) -> dict[str, object]:
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     limit_s, limit_gb = TARGETS[case]
     result = {
-        "case": case, "args": " ".join(args), "seconds": round(seconds, 1),
-        "peak_rss_gb": round(usage.ru_maxrss / 1e6, 2), "output_gb": round(size / 1e9, 2),
+        "case": case,
+        "args": " ".join(args),
+        "seconds": round(seconds, 1),
+        "peak_rss_gb": round(usage.ru_maxrss / 1e6, 2),
+        "output_gb": round(size / 1e9, 2),
         "deliveries": len(manifest["deliveries"]),
-        "rows": {k: sum(d["rows"] for d in manifest["deliveries"] if d["feed"] == k)
-                 for k in sorted({d["feed"] for d in manifest["deliveries"]})},
-        "target_seconds": limit_s, "target_rss_gb": limit_gb,
+        "rows": {
+            k: sum(d["rows"] for d in manifest["deliveries"] if d["feed"] == k)
+            for k in sorted({d["feed"] for d in manifest["deliveries"]})
+        },
+        "target_seconds": limit_s,
+        "target_rss_gb": limit_gb,
     }
     shutil.rmtree(out, ignore_errors=True)
     return result
@@ -63,10 +79,12 @@ def main() -> None:
     """Parse arguments, run the chosen cases, print one JSON result per case."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--case", choices=["small", "utility", "all"], default="small")
-    ap.add_argument("--tmp", type=Path, default=Path("/tmp"), help="where the output is written (then deleted)")
+    ap.add_argument(
+        "--tmp", type=Path, default=Path("/tmp"), help="where the output is written (then deleted)"
+    )
     ap.add_argument("--customers", type=int, default=None, help="override the case's customer count")
     a = ap.parse_args()
-    for case in (["small", "utility"] if a.case == "all" else [a.case]):
+    for case in ["small", "utility"] if a.case == "all" else [a.case]:
         print(json.dumps(run(case, a.tmp, a.customers), indent=1), flush=True)
 
 

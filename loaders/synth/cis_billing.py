@@ -50,7 +50,7 @@ def business_day_index(params: GenerateParams, d: int) -> int | None:
 
 
 def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, ...]:
-    """kWh, CCF, has-gas, tariff and the charges in cents (fixed, energy, gas, tax, total) of a month's bill."""
+    """kWh, CCF, has-gas, tariff and the charges in cents (fixed, energy, gas, tax, total) of a bill."""
     prem = world.account_premise[acc]
     e_sp = np.nonzero(world.sp_commodity == 0)[0]  # one electric service point per premise, in premise order
     gas_sp = np.full(world.n_premises, -1)
@@ -69,15 +69,17 @@ def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[np.ndarr
 
 
 def init_state(world: World) -> BillState:
-    """Last month's bills (not delivered; ids PREV_BILL_BASE + account index) can be cancelled and rebilled too."""
+    """Last month's bills (not delivered; ids PREV_BILL_BASE + account index) may be rebilled too."""
     acc = np.nonzero(np.isnat(world.account_close))[0]
     kwh, *_, charges = _amounts(world, acc, np.ones(len(acc)))
-    return BillState(ids=PREV_BILL_BASE + acc, accounts=acc, totals=charges[-1], kwh=kwh,
-                     rebilled=np.zeros(len(acc), bool))
+    return BillState(
+        ids=PREV_BILL_BASE + acc, accounts=acc, totals=charges[-1], kwh=kwh, rebilled=np.zeros(len(acc), bool)
+    )
 
 
-def write_bills(world: World, params: GenerateParams, d: int, state: BillState, deliveries: Deliveries,
-                log: DefectLog) -> None:
+def write_bills(
+    world: World, params: GenerateParams, d: int, state: BillState, deliveries: Deliveries, log: DefectLog
+) -> None:
     """Write day d's bill and bill line files (header-only on weekends)."""
     day = params.dates[d]
     today = np.datetime64(day, "D")
@@ -126,25 +128,56 @@ def write_bills(world: World, params: GenerateParams, d: int, state: BillState, 
     with deliveries.open("cis", "cis_bill", day, "dat") as sink:
         sink.header(FEEDS["cis_bill"].columns, "|")
         if len(all_ids):
-            sink.lines(F.cat(F.zpad(all_ids, 12), P.account_ids(world.account_num[all_acc]), f"{day:%Y%m%d}",
-                             F.yyyymmdd(np.full(len(all_ids), period_end - 29)),
-                             F.yyyymmdd(np.full(len(all_ids), period_end)), pa.array(bill_type),
-                             pa.array(np.where(orig >= 0, np.char.zfill(orig.astype(str), 12), "")),
-                             F.decimal(np.concatenate([total, adj_total]), 2),
-                             F.as_str(np.concatenate([kwh, adj_kwh])), "KWH",
-                             pa.array(np.where(est, "Y", "N")), sep="|"))
+            sink.lines(
+                F.cat(
+                    F.zpad(all_ids, 12),
+                    P.account_ids(world.account_num[all_acc]),
+                    f"{day:%Y%m%d}",
+                    F.yyyymmdd(np.full(len(all_ids), period_end - 29)),
+                    F.yyyymmdd(np.full(len(all_ids), period_end)),
+                    pa.array(bill_type),
+                    pa.array(np.where(orig >= 0, np.char.zfill(orig.astype(str), 12), "")),
+                    F.decimal(np.concatenate([total, adj_total]), 2),
+                    F.as_str(np.concatenate([kwh, adj_kwh])),
+                    "KWH",
+                    pa.array(np.where(est, "Y", "N")),
+                    sep="|",
+                )
+            )
         lone_r = n + 2 * len(gi) + np.arange(len(bi))
-        log.add("cis.cancel_rebill_double", file=sink.rel, feed="cis_bill", column="bill_type",
-                key_fields=("bill_id",), rows=lone_r + 1, keys=F.zpad(all_ids[lone_r], 12).to_pylist(),
-                delivered=["R"] * len(bi), clean=[None] * len(bi),
-                original_bill_id=F.zpad(orig[lone_r], 12).to_pylist() if len(bi) else [])
-    _write_lines(params, d, deliveries, ids, tariff, kwh, ccf, has_gas, fixed, energy, gas, tax,
-                 adj_ids, adj_total)
+        log.add(
+            "cis.cancel_rebill_double",
+            file=sink.rel,
+            feed="cis_bill",
+            column="bill_type",
+            key_fields=("bill_id",),
+            rows=lone_r + 1,
+            keys=F.zpad(all_ids[lone_r], 12).to_pylist(),
+            delivered=["R"] * len(bi),
+            clean=[None] * len(bi),
+            original_bill_id=F.zpad(orig[lone_r], 12).to_pylist() if len(bi) else [],
+        )
+    _write_lines(
+        params, d, deliveries, ids, tariff, kwh, ccf, has_gas, fixed, energy, gas, tax, adj_ids, adj_total
+    )
 
 
-def _write_lines(params: GenerateParams, d: int, deliveries: Deliveries, ids: np.ndarray, tariff: np.ndarray,
-                 kwh: np.ndarray, ccf: np.ndarray, has_gas: np.ndarray, fixed: np.ndarray, energy: np.ndarray,
-                 gas: np.ndarray, tax: np.ndarray, adj_ids: np.ndarray, adj_total: np.ndarray) -> None:
+def _write_lines(
+    params: GenerateParams,
+    d: int,
+    deliveries: Deliveries,
+    ids: np.ndarray,
+    tariff: np.ndarray,
+    kwh: np.ndarray,
+    ccf: np.ndarray,
+    has_gas: np.ndarray,
+    fixed: np.ndarray,
+    energy: np.ndarray,
+    gas: np.ndarray,
+    tax: np.ndarray,
+    adj_ids: np.ndarray,
+    adj_total: np.ndarray,
+) -> None:
     n = len(ids)
     slots = np.ones((n, 4), bool)
     slots[:, 2] = has_gas
@@ -155,14 +188,43 @@ def _write_lines(params: GenerateParams, d: int, deliveries: Deliveries, ids: np
     desc = np.array(["Customer charge", "Energy charge", "Gas delivery", "Sales tax"])[kind]
     qty = np.choose(kind, [np.ones(n, np.int64)[bi], kwh[bi], ccf[bi], np.ones(n, np.int64)[bi]])
     unit = np.array(["EA", "KWH", "CCF", "EA"])[kind]
-    rate_ = np.choose(kind, [fixed[bi] * 100, RATE_MILLI[tariff][bi], np.full(len(bi), RATE_MILLI[GAS_TARIFF]),
-                             np.full(len(bi), 500)])
+    rate_ = np.choose(
+        kind,
+        [
+            fixed[bi] * 100,
+            RATE_MILLI[tariff][bi],
+            np.full(len(bi), RATE_MILLI[GAS_TARIFF]),
+            np.full(len(bi), 500),
+        ],
+    )
     amount = np.choose(kind, [fixed[bi], energy[bi], gas[bi], tax[bi]])
     with deliveries.open("cis", "cis_bill_line", params.dates[d], "dat") as sink:
         sink.header(FEEDS["cis_bill_line"].columns, "|")
         if len(bi):
-            sink.lines(F.cat(F.zpad(ids[bi], 12), F.as_str(line_no), pa.array(code), pa.array(desc),
-                             F.as_str(qty), pa.array(unit), F.decimal(rate_, 4), F.decimal(amount, 2), sep="|"))
+            sink.lines(
+                F.cat(
+                    F.zpad(ids[bi], 12),
+                    F.as_str(line_no),
+                    pa.array(code),
+                    pa.array(desc),
+                    F.as_str(qty),
+                    pa.array(unit),
+                    F.decimal(rate_, 4),
+                    F.decimal(amount, 2),
+                    sep="|",
+                )
+            )
         if len(adj_ids):
-            sink.lines(F.cat(F.zpad(adj_ids, 12), "1", "ADJ", "Cancel/rebill adjustment", "1", "EA",
-                             F.decimal(adj_total * 100, 4), F.decimal(adj_total, 2), sep="|"))
+            sink.lines(
+                F.cat(
+                    F.zpad(adj_ids, 12),
+                    "1",
+                    "ADJ",
+                    "Cancel/rebill adjustment",
+                    "1",
+                    "EA",
+                    F.decimal(adj_total * 100, 4),
+                    F.decimal(adj_total, 2),
+                    sep="|",
+                )
+            )

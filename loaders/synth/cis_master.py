@@ -34,11 +34,11 @@ class PartnerRows:
     """Customer rows to write: one per business partner."""
 
     num: np.ndarray
-    kind: np.ndarray        # 0 primary, 1 move-in duplicate, 2 placeholder
-    premise: np.ndarray     # mailing address premise
+    kind: np.ndarray  # 0 primary, 1 move-in duplicate, 2 placeholder
+    premise: np.ndarray  # mailing address premise
     move_in: np.ndarray
-    people: P.People        # person == -1 for placeholders
-    same_as: np.ndarray     # for duplicates: the person's primary partner number
+    people: P.People  # person == -1 for placeholders
+    same_as: np.ndarray  # for duplicates: the person's primary partner number
 
 
 @dataclass
@@ -68,25 +68,57 @@ def world_partners(world: World, idx: np.ndarray) -> PartnerRows:
     """The world's partners `idx` as rows."""
     person = world.partner_person[idx]
     ppl = P.People.of(world, np.maximum(person, 0))
-    ppl = P.People(person, ppl.first, ppl.last, ppl.is_org, ppl.area, ppl.exch, ppl.line, ppl.domain, ppl.birth)
+    ppl = P.People(
+        person, ppl.first, ppl.last, ppl.is_org, ppl.area, ppl.exch, ppl.line, ppl.domain, ppl.birth
+    )
     same = np.where(world.partner_kind[idx] == 1, PARTNER_BASE + np.maximum(person, 0), -1)
-    return PartnerRows(world.partner_num[idx], world.partner_kind[idx], world.partner_premise[idx],
-                       world.partner_move_in[idx], ppl, same)
+    return PartnerRows(
+        world.partner_num[idx],
+        world.partner_kind[idx],
+        world.partner_premise[idx],
+        world.partner_move_in[idx],
+        ppl,
+        same,
+    )
 
 
-def write_customers(world: World, params: GenerateParams, d: int, rows: PartnerRows, action: str,
-                    changed_on: date | None, sink: Sink, log: DefectLog, truth: Truth) -> None:
+def write_customers(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    rows: PartnerRows,
+    action: str,
+    changed_on: date | None,
+    sink: Sink,
+    log: DefectLog,
+    truth: Truth,
+) -> None:
     """Write customer rows (in chunks), injecting the CIS customer defects and recording identities."""
     for lo in range(0, len(rows.num), CHUNK):
         sl = slice(lo, lo + CHUNK)
-        part = PartnerRows(rows.num[sl], rows.kind[sl], rows.premise[sl], rows.move_in[sl],
-                           P.People(*(getattr(rows.people, f)[sl] for f in P.People.__dataclass_fields__)),
-                           rows.same_as[sl])
+        part = PartnerRows(
+            rows.num[sl],
+            rows.kind[sl],
+            rows.premise[sl],
+            rows.move_in[sl],
+            P.People(*(getattr(rows.people, f)[sl] for f in P.People.__dataclass_fields__)),
+            rows.same_as[sl],
+        )
         _customer_chunk(world, params, d, part, action, changed_on, sink, log, truth, lo)
 
 
-def _customer_chunk(world: World, params: GenerateParams, d: int, rows: PartnerRows, action: str,
-                    changed_on: date | None, sink: Sink, log: DefectLog, truth: Truth, lo: int) -> None:
+def _customer_chunk(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    rows: PartnerRows,
+    action: str,
+    changed_on: date | None,
+    sink: Sink,
+    log: DefectLog,
+    truth: Truth,
+    lo: int,
+) -> None:
     n = len(rows.num)
     r = rng(params.seed, "cis_customer", d, lo)
     ppl = rows.people
@@ -135,39 +167,114 @@ def _customer_chunk(world: World, params: GenerateParams, d: int, rows: PartnerR
     swapped = F.cat(pc.utf8_slice_codeunits(mi_str, 0, 4), day_, month_)
     mi_out = pc.if_else(pa.array(swap), swapped, mi_str)
 
-    sink.lines(F.cat(pid, action, pc.if_else(pa.array(ppl.is_org & real), "2", "1"), name, delivered_email,
-                     delivered_phone, v_street, v_unit, P.city(world, rows.premise), P.state(world, rows.premise),
-                     P.zip5(world, rows.premise), F.yyyymmdd(birth), mi_out, created, changed, sep="|"))
+    sink.lines(
+        F.cat(
+            pid,
+            action,
+            pc.if_else(pa.array(ppl.is_org & real), "2", "1"),
+            name,
+            delivered_email,
+            delivered_phone,
+            v_street,
+            v_unit,
+            P.city(world, rows.premise),
+            P.state(world, rows.premise),
+            P.zip5(world, rows.premise),
+            F.yyyymmdd(birth),
+            mi_out,
+            created,
+            changed,
+            sep="|",
+        )
+    )
 
-    def rec(cls: str, m: np.ndarray, column: str | None, delivered: pa.Array | None = None,
-            clean: pa.Array | None = None, **extra: object) -> None:
+    def rec(
+        cls: str,
+        m: np.ndarray,
+        column: str | None,
+        delivered: pa.Array | None = None,
+        clean: pa.Array | None = None,
+        **extra: object,
+    ) -> None:
         sel = pa.array(m)
-        log.add(cls, file=sink.rel, feed="cis_customer", column=column, key_fields=("partner_id",),
-                rows=row_no[m], keys=pid.filter(sel).to_pylist(),
-                delivered=None if delivered is None else delivered.filter(sel).to_pylist(),
-                clean=None if clean is None else clean.filter(sel).to_pylist(), **extra)  # type: ignore[arg-type]
+        log.add(
+            cls,
+            file=sink.rel,
+            feed="cis_customer",
+            column=column,
+            key_fields=("partner_id",),
+            rows=row_no[m],
+            keys=pid.filter(sel).to_pylist(),
+            delivered=None if delivered is None else delivered.filter(sel).to_pylist(),
+            clean=None if clean is None else clean.filter(sel).to_pylist(),
+            **extra,
+        )  # type: ignore[arg-type]
 
-    rec("cis.multi_party_name", multi, "full_name", name, std_name,
-        person_id=P.person_ids(ppl.person[multi]).to_pylist())
-    rec("cis.fake_contact", fake_email, "email", delivered_email, pa.nulls(n, pa.string()),
-        true_value=true_email.filter(pa.array(fake_email)).to_pylist())
-    rec("cis.fake_contact", fake_phone, "phone", delivered_phone, pa.nulls(n, pa.string()),
-        true_value=true_phone.filter(pa.array(fake_phone)).to_pylist())
-    rec("cis.address_variant", var, "mail_street", v_street, street,
-        delivered_unit=v_unit.filter(pa.array(var)).to_pylist(), clean_unit=unit.filter(pa.array(var)).to_pylist())
+    rec(
+        "cis.multi_party_name",
+        multi,
+        "full_name",
+        name,
+        std_name,
+        person_id=P.person_ids(ppl.person[multi]).to_pylist(),
+    )
+    rec(
+        "cis.fake_contact",
+        fake_email,
+        "email",
+        delivered_email,
+        pa.nulls(n, pa.string()),
+        true_value=true_email.filter(pa.array(fake_email)).to_pylist(),
+    )
+    rec(
+        "cis.fake_contact",
+        fake_phone,
+        "phone",
+        delivered_phone,
+        pa.nulls(n, pa.string()),
+        true_value=true_phone.filter(pa.array(fake_phone)).to_pylist(),
+    )
+    rec(
+        "cis.address_variant",
+        var,
+        "mail_street",
+        v_street,
+        street,
+        delivered_unit=v_unit.filter(pa.array(var)).to_pylist(),
+        clean_unit=unit.filter(pa.array(var)).to_pylist(),
+    )
     rec("cis.day_month_swap", swap, "move_in_date", mi_out, mi_str)
     rec("cis.placeholder_customer", placeholder, "full_name", name, pa.nulls(n, pa.string()))
     dup = rows.kind == 1
-    rec("cis.duplicate_customer", dup, "partner_id", None, None,
+    rec(
+        "cis.duplicate_customer",
+        dup,
+        None,
+        None,
+        None,
         same_person_as=P.partner_ids(rows.same_as[dup]).to_pylist(),
-        person_id=P.person_ids(ppl.person[dup]).to_pylist())
+        person_id=P.person_ids(ppl.person[dup]).to_pylist(),
+    )
     truth.add("cis", "cis_customer", sink.rel, row_no, pid, P.person_ids(ppl.person))
 
 
-def write_accounts(world: World, params: GenerateParams, d: int, acc: np.ndarray, partner_num: np.ndarray,
-                   partner_person: np.ndarray, premise: np.ndarray, status: np.ndarray, open_: np.ndarray,
-                   close: np.ndarray, cycle: np.ndarray, action: str | pa.Array, sink: Sink, log: DefectLog,
-                   truth: Truth) -> None:
+def write_accounts(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    acc: np.ndarray,
+    partner_num: np.ndarray,
+    partner_person: np.ndarray,
+    premise: np.ndarray,
+    status: np.ndarray,
+    open_: np.ndarray,
+    close: np.ndarray,
+    cycle: np.ndarray,
+    action: str | pa.Array,
+    sink: Sink,
+    log: DefectLog,
+    truth: Truth,
+) -> None:
     """Write account rows (acc = account numbers), stripping leading zeros from some ids."""
     for lo in range(0, len(acc), CHUNK):
         sl = slice(lo, lo + CHUNK)
@@ -176,26 +283,50 @@ def write_accounts(world: World, params: GenerateParams, d: int, acc: np.ndarray
         num, pnum, prem = acc[sl], partner_num[sl], premise[sl]
         aid = P.account_ids(num)
         pid, prid = P.partner_ids(pnum), P.premise_ids(prem)
-        strip = (r.random(n) < rate(params, "cis.stripped_leading_zeros", d))
+        strip = r.random(n) < rate(params, "cis.stripped_leading_zeros", d)
         on_partner = strip & (r.random(n) < 0.5)
         on_premise = strip & ~on_partner
         pid_out = pc.if_else(pa.array(on_partner), F.as_str(pnum), pid)
         prid_out = pc.if_else(pa.array(on_premise), F.as_str(3_000_000 + prem), prid)
-        act = action if isinstance(action, str) else action[lo:lo + CHUNK]
+        act = action if isinstance(action, str) else action[lo : lo + CHUNK]
         tariff = F.take(TARIFF_CODES, _tariff(world, num, prem))
         row_no = sink.rows + 1 + np.arange(n)
-        sink.lines(F.cat(aid, act, pid_out, prid_out, pa.array(status[sl], pa.string()), tariff,
-                         F.zpad(cycle[sl], 2), F.yyyymmdd(open_[sl]), F.yyyymmdd(close[sl]), sep="|"))
-        for m, col, out, clean in ((on_partner, "partner_id", pid_out, pid), (on_premise, "premise_id", prid_out, prid)):
+        sink.lines(
+            F.cat(
+                aid,
+                act,
+                pid_out,
+                prid_out,
+                pa.array(status[sl], pa.string()),
+                tariff,
+                F.zpad(cycle[sl], 2),
+                F.yyyymmdd(open_[sl]),
+                F.yyyymmdd(close[sl]),
+                sep="|",
+            )
+        )
+        for m, col, out, clean in (
+            (on_partner, "partner_id", pid_out, pid),
+            (on_premise, "premise_id", prid_out, prid),
+        ):
             sel = pa.array(m)
-            log.add("cis.stripped_leading_zeros", file=sink.rel, feed="cis_account", column=col,
-                    key_fields=("contract_account",), rows=row_no[m], keys=aid.filter(sel).to_pylist(),
-                    delivered=out.filter(sel).to_pylist(), clean=clean.filter(sel).to_pylist())
+            log.add(
+                "cis.stripped_leading_zeros",
+                file=sink.rel,
+                feed="cis_account",
+                column=col,
+                key_fields=("contract_account",),
+                rows=row_no[m],
+                keys=aid.filter(sel).to_pylist(),
+                delivered=out.filter(sel).to_pylist(),
+                clean=clean.filter(sel).to_pylist(),
+            )
         truth.add("cis", "cis_account", sink.rel, row_no, aid, P.person_ids(partner_person[sl]), aid)
 
 
-def write_snapshot(world: World, params: GenerateParams, deliveries: Deliveries, log: DefectLog,
-                   truth: Truth) -> None:
+def write_snapshot(
+    world: World, params: GenerateParams, deliveries: Deliveries, log: DefectLog, truth: Truth
+) -> None:
     """Day 1: the full snapshot of every CIS master feed."""
     day = params.dates[0]
     start = np.datetime64(day, "D")
@@ -210,19 +341,43 @@ def write_snapshot(world: World, params: GenerateParams, deliveries: Deliveries,
     with opened("cis_premise") as sink:
         for lo in range(0, world.n_premises, CHUNK):
             prem = np.arange(lo, min(lo + CHUNK, world.n_premises))
-            sink.lines(F.cat(P.premise_ids(prem), "I", P.street_std(world, prem), P.unit_std(world, prem),
-                             P.city(world, prem), P.state(world, prem), P.zip5(world, prem),
-                             pc.if_else(pa.array(world.commercial[prem]), "COM", "RES"),
-                             F.yyyymmdd(world.created[prem]), sep="|"))
+            sink.lines(
+                F.cat(
+                    P.premise_ids(prem),
+                    "I",
+                    P.street_std(world, prem),
+                    P.unit_std(world, prem),
+                    P.city(world, prem),
+                    P.state(world, prem),
+                    P.zip5(world, prem),
+                    pc.if_else(pa.array(world.commercial[prem]), "COM", "RES"),
+                    F.yyyymmdd(world.created[prem]),
+                    sep="|",
+                )
+            )
     with opened("cis_customer") as sink:
         rows = world_partners(world, np.arange(world.n_partners))
         write_customers(world, params, 0, rows, "I", None, sink, log, truth)
     with opened("cis_account") as sink:
         ap = world.account_partner
         status = np.where(np.isnat(world.account_close), "A", "C")
-        write_accounts(world, params, 0, world.account_num, world.partner_num[ap], world.partner_person[ap],
-                       world.account_premise, status, world.account_open, world.account_close,
-                       world.account_cycle, "I", sink, log, truth)
+        write_accounts(
+            world,
+            params,
+            0,
+            world.account_num,
+            world.partner_num[ap],
+            world.partner_person[ap],
+            world.account_premise,
+            status,
+            world.account_open,
+            world.account_close,
+            world.account_cycle,
+            "I",
+            sink,
+            log,
+            truth,
+        )
     with opened("cis_service_point") as sink:
         for lo in range(0, world.n_sps, CHUNK):
             sp = np.arange(lo, min(lo + CHUNK, world.n_sps))
@@ -237,15 +392,34 @@ def write_snapshot(world: World, params: GenerateParams, deliveries: Deliveries,
             remove = np.where(which == 1, inst, np.where(removed_cur, rem_day, NAT))
             install = np.where(which == 1, inst - 3000, inst)
             com = world.sp_commodity[all_sp]
-            sink.lines(F.cat(sp_ids(all_sp), "I", P.premise_ids(world.sp_premise[all_sp]), pa.array(LETTER[com]),
-                             serials(world, all_sp, which), F.as_str(world.sp_multiplier[all_sp]),
-                             pa.array(np.array(["KWH", "CCF", "CCF"])[com]), F.as_str(world.sp_dials[all_sp]),
-                             pa.array(np.where(com == 0, "15", "60")), F.yyyymmdd(install), F.yyyymmdd(remove),
-                             pa.array(np.where((which == 1) | removed_cur, "R", "A")), sep="|"))
+            sink.lines(
+                F.cat(
+                    sp_ids(all_sp),
+                    "I",
+                    P.premise_ids(world.sp_premise[all_sp]),
+                    pa.array(LETTER[com]),
+                    serials(world, all_sp, which),
+                    F.as_str(world.sp_multiplier[all_sp]),
+                    pa.array(np.array(["KWH", "CCF", "CCF"])[com]),
+                    F.as_str(world.sp_dials[all_sp]),
+                    pa.array(np.where(com == 0, "15", "60")),
+                    F.yyyymmdd(install),
+                    F.yyyymmdd(remove),
+                    pa.array(np.where((which == 1) | removed_cur, "R", "A")),
+                    sep="|",
+                )
+            )
 
 
-def write_delta(world: World, params: GenerateParams, d: int, state: CisState, deliveries: Deliveries,
-                log: DefectLog, truth: Truth) -> None:
+def write_delta(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    state: CisState,
+    deliveries: Deliveries,
+    log: DefectLog,
+    truth: Truth,
+) -> None:
     """Day d > 1: customer changes and move-ins, account openings and closures, meter exchanges."""
     day = params.dates[d]
     today = np.datetime64(day, "D")
@@ -261,23 +435,41 @@ def write_delta(world: World, params: GenerateParams, d: int, state: CisState, d
         pass  # premises do not change during a run: the delta is header-only, as the source sends it
     # move-ins fill vacant premises; some are existing customers who get a second partner (duplicate)
     k = int(min(len(state.vacant) - state.next_vacant, r.binomial(n, 0.0007)))
-    prem = state.vacant[state.next_vacant:state.next_vacant + k]
+    prem = state.vacant[state.next_vacant : state.next_vacant + k]
     state.next_vacant += k
     existing = r.random(k) < min(1.0, 15 * rate(params, "cis.duplicate_customer", d))
     old_person = r.integers(0, max(n, 1), k)
     person = np.where(existing, old_person, n + state.new_persons + np.cumsum(~existing) - 1)
     state.new_persons += int((~existing).sum())
-    fresh = P.People(person, r.integers(0, len(vocab.FIRST_NAMES), k), r.integers(0, len(vocab.LAST_NAMES), k),
-                     np.zeros(k, bool), r.integers(0, len(vocab.AREA_CODES), k), r.integers(201, 990, k),
-                     r.integers(0, 10000, k), r.integers(0, len(vocab.EMAIL_DOMAINS), k),
-                     today - 365 * 20 - r.integers(0, 365 * 50, k).astype("timedelta64[D]"))
+    fresh = P.People(
+        person,
+        r.integers(0, len(vocab.FIRST_NAMES), k),
+        r.integers(0, len(vocab.LAST_NAMES), k),
+        np.zeros(k, bool),
+        r.integers(0, len(vocab.AREA_CODES), k),
+        r.integers(201, 990, k),
+        r.integers(0, 10000, k),
+        r.integers(0, len(vocab.EMAIL_DOMAINS), k),
+        today - 365 * 20 - r.integers(0, 365 * 50, k).astype("timedelta64[D]"),
+    )
     known = P.People.of(world, np.where(existing, old_person, 0))
-    ppl = P.People(person, *(np.where(existing, getattr(known, f), getattr(fresh, f))
-                             for f in list(P.People.__dataclass_fields__)[1:]))
+    ppl = P.People(
+        person,
+        *(
+            np.where(existing, getattr(known, f), getattr(fresh, f))
+            for f in list(P.People.__dataclass_fields__)[1:]
+        ),
+    )
     pnum = MOVEIN_PARTNER_BASE + state.new_partners + np.arange(k)
     state.new_partners += k
-    moved = PartnerRows(pnum, existing.astype(np.int8), prem, np.full(k, today), ppl,
-                        np.where(existing, PARTNER_BASE + old_person, -1))
+    moved = PartnerRows(
+        pnum,
+        existing.astype(np.int8),
+        prem,
+        np.full(k, today),
+        ppl,
+        np.where(existing, PARTNER_BASE + old_person, -1),
+    )
     # a few customers re-sent unchanged but for changed_on (a clerk touched the record)
     touched = np.nonzero(r.random(world.n_partners) < 0.001 * (world.partner_kind == 0))[0]
     with opened("cis_customer") as sink:
@@ -286,22 +478,31 @@ def write_delta(world: World, params: GenerateParams, d: int, state: CisState, d
     # accounts: the placeholder's and the moving customer's old account close; the new one opens
     acc_of_prem = world.account_of_premise()
     close_idx = np.concatenate([acc_of_prem[prem], old_person[existing]])
-    close_idx = np.array([a for a in dict.fromkeys(close_idx.tolist()) if a >= 0 and a not in state.closed],
-                         dtype=np.int64)
+    close_idx = np.array(
+        [a for a in dict.fromkeys(close_idx.tolist()) if a >= 0 and a not in state.closed], dtype=np.int64
+    )
     state.closed.update(close_idx.tolist())
     new_num = ACCOUNT_BASE + world.n_accounts + state.new_accounts + np.arange(k)
     state.new_accounts += k
     ap = world.account_partner[close_idx]
     with opened("cis_account") as sink:
-        write_accounts(world, params, d, np.concatenate([world.account_num[close_idx], new_num]),
-                       np.concatenate([world.partner_num[ap], pnum]),
-                       np.concatenate([world.partner_person[ap], person]),
-                       np.concatenate([world.account_premise[close_idx], prem]),
-                       np.array(["C"] * len(close_idx) + ["A"] * k),
-                       np.concatenate([world.account_open[close_idx], np.full(k, today)]),
-                       np.concatenate([np.full(len(close_idx), today - 1), np.full(k, NAT)]),
-                       np.concatenate([world.account_cycle[close_idx], 1 + r.integers(0, 21, k)]),
-                       pa.array(["U"] * len(close_idx) + ["I"] * k), sink, log, truth)
+        write_accounts(
+            world,
+            params,
+            d,
+            np.concatenate([world.account_num[close_idx], new_num]),
+            np.concatenate([world.partner_num[ap], pnum]),
+            np.concatenate([world.partner_person[ap], person]),
+            np.concatenate([world.account_premise[close_idx], prem]),
+            np.array(["C"] * len(close_idx) + ["A"] * k),
+            np.concatenate([world.account_open[close_idx], np.full(k, today)]),
+            np.concatenate([np.full(len(close_idx), today - 1), np.full(k, NAT)]),
+            np.concatenate([world.account_cycle[close_idx], 1 + r.integers(0, 21, k)]),
+            pa.array(["U"] * len(close_idx) + ["I"] * k),
+            sink,
+            log,
+            truth,
+        )
     # meter exchanges: the old meter removed (U) and the new one installed (I), same service point
     ex = np.nonzero(world.sp_exchange_day == d)[0]
     with opened("cis_service_point") as sink:
@@ -310,12 +511,32 @@ def write_delta(world: World, params: GenerateParams, d: int, state: CisState, d
         com = world.sp_commodity[all_sp]
         ser = serials(world, all_sp, which)
         inst = np.where(which == 0, world.sp_install[all_sp], today)
-        sink.lines(F.cat(sp_ids(all_sp), pa.array(np.tile(np.array(["U", "I"]), len(ex))),
-                         P.premise_ids(world.sp_premise[all_sp]), pa.array(LETTER[com]), ser,
-                         F.as_str(world.sp_multiplier[all_sp]), pa.array(np.array(["KWH", "CCF", "CCF"])[com]),
-                         F.as_str(world.sp_dials[all_sp]), pa.array(np.where(com == 0, "15", "60")),
-                         F.yyyymmdd(inst), F.yyyymmdd(np.where(which == 0, today, NAT)),
-                         pa.array(np.where(which == 0, "R", "A")), sep="|") if len(ex) else pa.array([], pa.string()))
-        log.add("mdm.meter_exchange", file=sink.rel, feed="cis_service_point", column="meter_serial",
-                key_fields=("service_point_id", "meter_serial"), rows=np.arange(1, len(all_sp) + 1),
-                keys=[[a, b] for a, b in zip(sp_ids(all_sp).to_pylist(), ser.to_pylist(), strict=True)])
+        sink.lines(
+            F.cat(
+                sp_ids(all_sp),
+                pa.array(np.tile(np.array(["U", "I"]), len(ex))),
+                P.premise_ids(world.sp_premise[all_sp]),
+                pa.array(LETTER[com]),
+                ser,
+                F.as_str(world.sp_multiplier[all_sp]),
+                pa.array(np.array(["KWH", "CCF", "CCF"])[com]),
+                F.as_str(world.sp_dials[all_sp]),
+                pa.array(np.where(com == 0, "15", "60")),
+                F.yyyymmdd(inst),
+                F.yyyymmdd(np.where(which == 0, today, NAT)),
+                pa.array(np.where(which == 0, "R", "A")),
+                sep="|",
+            )
+            if len(ex)
+            else pa.array([], pa.string())
+        )
+        log.add(
+            "mdm.meter_exchange",
+            file=sink.rel,
+            feed="cis_service_point",
+            column="meter_serial",
+            key_fields=("service_point_id", "meter_serial"),
+            rows=np.arange(1, len(all_sp) + 1),
+            keys=[[a, b] for a, b in zip(sp_ids(all_sp).to_pylist(), ser.to_pylist(), strict=True)],
+            delivered=ser.to_pylist(),
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -21,12 +21,12 @@ class Grid:
 
     day: date
     minutes: int
-    end_local: pa.Array      # 'YYYY-MM-DDTHH:MM:SS', the END of each interval, local wall time
-    start_local: pa.Array    # the START of each interval (what a start-of-interval meter stamps)
-    end_offset: pa.Array     # UTC offset of the end instant, '-05:00' / '-06:00'
+    end_local: pa.Array  # 'YYYY-MM-DDTHH:MM:SS', the END of each interval, local wall time
+    start_local: pa.Array  # the START of each interval (what a start-of-interval meter stamps)
+    end_offset: pa.Array  # UTC offset of the end instant, '-05:00' / '-06:00'
     start_offset: pa.Array
     start_epoch: np.ndarray  # UTC epoch seconds of each interval start (ESPI timePeriod/start)
-    hour: np.ndarray         # local hour of the interval start (drives the load shape)
+    hour: np.ndarray  # local hour of the interval start (drives the load shape)
 
     @property
     def n(self) -> int:
@@ -41,8 +41,8 @@ def _offset(dt: datetime) -> str:
 @lru_cache(maxsize=256)
 def grid(day: date, minutes: int) -> Grid:
     """The interval grid of local `day` for `minutes`-long intervals."""
-    t0 = datetime.combine(day, time(0), TZ).astimezone(timezone.utc)
-    t1 = datetime.combine(day + timedelta(days=1), time(0), TZ).astimezone(timezone.utc)
+    t0 = datetime.combine(day, time(0), TZ).astimezone(UTC)
+    t1 = datetime.combine(day + timedelta(days=1), time(0), TZ).astimezone(UTC)
     step = timedelta(minutes=minutes)
     n = int((t1 - t0) / step)
     starts = [t0 + k * step for k in range(n)]
@@ -67,7 +67,31 @@ def local_midnight_epoch(day: date) -> int:
 
 
 # Relative load by local hour: a morning and an evening peak (electric); gas and water follow people too.
-LOAD_SHAPE = np.array([
-    0.55, 0.5, 0.47, 0.45, 0.46, 0.55, 0.75, 0.95, 1.0, 0.95, 0.92, 0.93,
-    0.95, 0.97, 1.0, 1.05, 1.15, 1.35, 1.55, 1.6, 1.5, 1.3, 1.0, 0.75,
-])
+LOAD_SHAPE = np.array(
+    [
+        0.55,
+        0.5,
+        0.47,
+        0.45,
+        0.46,
+        0.55,
+        0.75,
+        0.95,
+        1.0,
+        0.95,
+        0.92,
+        0.93,
+        0.95,
+        0.97,
+        1.0,
+        1.05,
+        1.15,
+        1.35,
+        1.55,
+        1.6,
+        1.5,
+        1.3,
+        1.0,
+        0.75,
+    ]
+)

@@ -23,7 +23,9 @@ BASE = "https://utilityflow.example/espi/1_1/resource"
 NS = 'xmlns="http://www.w3.org/2005/Atom" xmlns:espi="http://naesb.org/espi"'
 
 
-def write_espi(day: date, values: dict[int, np.ndarray], sp_label: dict[int, str], deliveries: Deliveries) -> None:
+def write_espi(
+    day: date, values: dict[int, np.ndarray], sp_label: dict[int, str], deliveries: Deliveries
+) -> None:
     """Write the ESPI XML of `day` for service points `values` (sp -> Wh per 15-minute interval)."""
     g = grid(day, 15)
     updated = f"{day.isoformat()}T23:59:59Z"
@@ -57,11 +59,12 @@ def write_espi(day: date, values: dict[int, np.ndarray], sp_label: dict[int, str
         )
         rows += len(vals)
         parts.append(
-            f'<entry>\n<id>urn:utilityflow:IntervalBlock:{label}:{day:%Y%m%d}</id>\n'
+            f"<entry>\n<id>urn:utilityflow:IntervalBlock:{label}:{day:%Y%m%d}</id>\n"
             f'<link rel="up" href="{up}/MeterReading/1/IntervalBlock"/>\n'
             f'<link rel="related" href="{BASE}/ReadingType/1"/>\n<title>{label} {day.isoformat()}</title>\n'
             f"<updated>{updated}</updated>\n<content>\n<espi:IntervalBlock><espi:interval>"
-            f"<espi:duration>{g.n * 900}</espi:duration><espi:start>{day_start}</espi:start></espi:interval>\n"
+            f"<espi:duration>{g.n * 900}</espi:duration><espi:start>{day_start}</espi:start>"
+            "</espi:interval>\n"
             f"{readings}</espi:IntervalBlock>\n</content>\n</entry>\n"
         )
     parts.append("</feed>\n")

@@ -112,7 +112,9 @@ def payload(lines: pa.Array) -> bytes:
     if len(lines) == 0:
         return b""
     joined = cat(lines, "\n")
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=len(joined) + 1, offset=joined.offset * 4)
+    offsets = np.frombuffer(
+        joined.buffers()[1], dtype=np.int32, count=len(joined) + 1, offset=joined.offset * 4
+    )
     return joined.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
@@ -132,9 +134,15 @@ class Delivery:
     def as_dict(self, seq: int) -> dict[str, Any]:
         """The manifest entry for this delivery."""
         return {
-            "seq": seq, "path": self.path, "source": self.source, "feed": self.feed,
-            "date": self.day.isoformat(), "kind": self.kind, "rows": self.rows,
-            "bytes": self.bytes, "sha256": self.sha256,
+            "seq": seq,
+            "path": self.path,
+            "source": self.source,
+            "feed": self.feed,
+            "date": self.day.isoformat(),
+            "kind": self.kind,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
         }
 
 
@@ -192,8 +200,9 @@ class Deliveries:
         tail = f"_{suffix}" if suffix else ""
         return f"{source}/{feed}_{day:%Y%m%d}{tail}.{ext}"
 
-    def open(self, source: str, feed: str, day: date, ext: str, *, suffix: str | None = None,
-             kind: str = "daily") -> Sink:
+    def open(
+        self, source: str, feed: str, day: date, ext: str, *, suffix: str | None = None, kind: str = "daily"
+    ) -> Sink:
         """Open the delivery file for (feed, day[, suffix]) for writing."""
         rel = self.name(source, feed, day, ext, suffix)
         (self.out / source).mkdir(parents=True, exist_ok=True)

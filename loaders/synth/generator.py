@@ -22,7 +22,8 @@ PROFILE_NOTES = {
         "every source delivers every day; MDM intervals and register reads cover every meter every day",
     ],
     "utility-month": [
-        "utility-scale month: CIS full snapshot, bills, CRM, payments and work orders every day; GIS full export",
+        "utility-scale month: CIS full snapshot then deltas and bills, CRM, payments and work orders "
+        "every day; the GIS full export",
         "MDM on day 1 only: register reads for every meter and intervals (and ESPI) for a 5% random sample "
         "of meters (plus any removed meter that reports); no MDM files on later days",
     ],
@@ -32,7 +33,9 @@ PROFILE_NOTES = {
 def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
     """Write all deliveries and `manifest.json` into `params.out`; returns the manifest's path.
 
-    Example: `generate(GenerateParams(customers=1000, days=3, start=date(2026, 11, 1), seed=7, out=Path("out")))`
+    Example::
+
+        generate(GenerateParams(customers=1000, days=3, start=date(2026, 11, 1), seed=7, out=Path("out")))
     """
     tick = progress or (lambda _label: None)
     out = params.out

@@ -35,25 +35,45 @@ class Truth:
         self._fh.write(data)
         self._hash.update(data)
 
-    def add(self, source: str, feed: str, file: str, rows: np.ndarray, keys: pa.Array, person_ids: pa.Array,
-            accounts: pa.Array | None = None) -> None:
+    def add(
+        self,
+        source: str,
+        feed: str,
+        file: str,
+        rows: np.ndarray,
+        keys: pa.Array,
+        person_ids: pa.Array,
+        accounts: pa.Array | None = None,
+    ) -> None:
         """Record that row `rows[i]` of `file` (natural key `keys[i]`) is person `person_ids[i]`."""
         n = len(rows)
         if n == 0:
             return
         acc = accounts if accounts is not None else pa.array([""] * n)
-        self._write(F.payload(F.cat(source, feed, file, F.as_str(np.asarray(rows)), keys, person_ids, acc, sep=",")))
+        self._write(
+            F.payload(F.cat(source, feed, file, F.as_str(np.asarray(rows)), keys, person_ids, acc, sep=","))
+        )
         self.rows += n
 
     def close(self) -> dict[str, Any]:
         """Close the identity file; returns its manifest entry (path, sha256, rows, columns)."""
         self._fh.close()
-        return {"path": IDENTITY_FILE, "sha256": self._hash.hexdigest(), "rows": self.rows,
-                "columns": list(IDENTITY_COLUMNS)}
+        return {
+            "path": IDENTITY_FILE,
+            "sha256": self._hash.hexdigest(),
+            "rows": self.rows,
+            "columns": list(IDENTITY_COLUMNS),
+        }
 
 
-def write_manifest(params: GenerateParams, deliveries: Deliveries, log: DefectLog, truth: Truth,
-                   truth_extra: dict[str, Any], profile_notes: list[str]) -> Path:
+def write_manifest(
+    params: GenerateParams,
+    deliveries: Deliveries,
+    log: DefectLog,
+    truth: Truth,
+    truth_extra: dict[str, Any],
+    profile_notes: list[str],
+) -> Path:
     """Write `<out>/manifest.json` (schema: loaders/synth/MANIFEST.md) and return its path."""
     identity = truth.close()
     doc = {
@@ -62,7 +82,7 @@ def write_manifest(params: GenerateParams, deliveries: Deliveries, log: DefectLo
         "parameters": params.as_dict(),
         "profile_notes": profile_notes,
         "load_order": "deliveries are listed in load order: by date, then CIS, MDM, CRM, payments, "
-                      "workorders, GIS; within a source in the listed order (seq)",
+        "workorders, GIS; within a source in the listed order (seq)",
         "deliveries": [d.as_dict(i + 1) for i, d in enumerate(deliveries.items)],
         "truth": {"identity": identity, **truth_extra},
         "defects": log.to_manifest(params),

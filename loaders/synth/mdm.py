@@ -8,7 +8,7 @@ of meters at a time; strings are made column-wise by pyarrow. Meter-day defects 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -26,8 +26,16 @@ REG_CHUNK = 250_000
 LETTER = np.array(["E", "G", "W"])
 UNIT = pa.array(["KWH", "CCF", "CCF"])
 # interval meter-day classes, in categorical order (0 = none)
-CLASSES = ("mdm.gap", "mdm.duplicate", "mdm.spike", "mdm.zero_run", "mdm.negative", "mdm.flat_line",
-           "mdm.start_of_interval", "mdm.unit_mixup")
+CLASSES = (
+    "mdm.gap",
+    "mdm.duplicate",
+    "mdm.spike",
+    "mdm.zero_run",
+    "mdm.negative",
+    "mdm.flat_line",
+    "mdm.start_of_interval",
+    "mdm.unit_mixup",
+)
 # the unit actually delivered by a unit mix-up, as a factor on the true value: Wh, therms, gallons
 MIXUP_FACTOR = np.array([1000.0, 1.037, 748.0])
 INTERVAL_KEY = ("service_point_id", "channel", "interval_end_local", "utc_offset")
@@ -109,8 +117,16 @@ def removed_reads(world: World, params: GenerateParams, d: int) -> np.ndarray:
     return world.sp_removed & (r.random(world.n_sps) < rate(params, "mdm.removed_meter_read", d))
 
 
-def write_intervals(world: World, params: GenerateParams, d: int, deliveries: Deliveries, log: DefectLog,
-                    state: MdmState, usage: np.ndarray, removed_read: np.ndarray) -> dict[int, np.ndarray]:
+def write_intervals(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    deliveries: Deliveries,
+    log: DefectLog,
+    state: MdmState,
+    usage: np.ndarray,
+    removed_read: np.ndarray,
+) -> dict[int, np.ndarray]:
     """Write day d's interval file; returns the clean Wh values of the first electric meters (for ESPI)."""
     day = params.dates[d]
     feed = FEEDS["mdm_interval"]
@@ -126,18 +142,41 @@ def write_intervals(world: World, params: GenerateParams, d: int, deliveries: De
             eligible = np.isin(world.sp_commodity, commodities) & (state.sample | removed_read)
             sps = np.nonzero(eligible)[0]
             for lo in range(0, len(sps), CHUNK):
-                chunk = sps[lo:lo + CHUNK]
-                clean = _chunk(world, params, d, g, chunk, cls[chunk], (u1[chunk], u2[chunk], u3[chunk]),
-                               sink, log, state, usage, received)
+                chunk = sps[lo : lo + CHUNK]
+                clean = _chunk(
+                    world,
+                    params,
+                    d,
+                    g,
+                    chunk,
+                    cls[chunk],
+                    (u1[chunk], u2[chunk], u3[chunk]),
+                    sink,
+                    log,
+                    state,
+                    usage,
+                    received,
+                )
                 if minutes == 15 and not espi:
                     espi = {int(s): clean[i] for i, s in enumerate(chunk[:25]) if not world.sp_removed[s]}
         _backfill(world, params, d, sink, log, state)
     return espi
 
 
-def _chunk(world: World, params: GenerateParams, d: int, g: Grid, sps: np.ndarray, cls: np.ndarray,
-           u: tuple[np.ndarray, np.ndarray, np.ndarray], sink: F.Sink, log: DefectLog, state: MdmState,
-           usage: np.ndarray, received: str) -> np.ndarray:
+def _chunk(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    g: Grid,
+    sps: np.ndarray,
+    cls: np.ndarray,
+    u: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sink: F.Sink,
+    log: DefectLog,
+    state: MdmState,
+    usage: np.ndarray,
+    received: str,
+) -> np.ndarray:
     m, n = len(sps), g.n
     r = rng(params.seed, "mdm_values", d, g.minutes, int(sps[0]))
     w = LOAD_SHAPE[g.hour][None, :] * (0.7 + 0.6 * r.random((m, n)))
@@ -163,21 +202,28 @@ def _chunk(world: World, params: GenerateParams, d: int, g: Grid, sps: np.ndarra
     i = c["mdm.gap"]
     glen = 1 + (u[1][i] * 8).astype(np.int64)
     gstart = np.minimum(pos[i], n - glen)
-    gap_cells = (np.repeat(i, glen), np.concatenate([s + np.arange(k) for s, k in zip(gstart, glen, strict=True)])
-                 if len(i) else np.zeros(0, np.int64))
+    gap_cells = (
+        np.repeat(i, glen),
+        np.concatenate([s + np.arange(k) for s, k in zip(gstart, glen, strict=True)])
+        if len(i)
+        else np.zeros(0, np.int64),
+    )
     keep[gap_cells] = False
     # which serial each cell is read under: exchanged meters switch at the middle of the day
     which = np.zeros((m, n), np.int8)
     which[(world.sp_exchange_day[sps] >= 0) & (world.sp_exchange_day[sps] < d)] = 2
     ex = np.nonzero(world.sp_exchange_day[sps] == d)[0]
-    which[ex, n // 2:] = 2
+    which[ex, n // 2 :] = 2
 
     # duplicates: 1-4 cells of the meter-day re-sent at the end of the chunk, half with a new value
     i = c["mdm.duplicate"]
     dn = 1 + (u[1][i] * 4).astype(np.int64)
     dup_i = np.repeat(i, dn)
-    dup_k = np.concatenate([(p + np.arange(k)) % n for p, k in zip(pos[i], dn, strict=True)]) \
-        if len(i) else np.zeros(0, np.int64)
+    dup_k = (
+        np.concatenate([(p + np.arange(k)) % n for p, k in zip(pos[i], dn, strict=True)])
+        if len(i)
+        else np.zeros(0, np.int64)
+    )
     conflict = u[2][dup_i] < 0.5
     dup_val = np.where(conflict, (true[dup_i, dup_k] * 1.1).astype(np.int64) + 1, vals[dup_i, dup_k])
 
@@ -204,9 +250,19 @@ def _chunk(world: World, params: GenerateParams, d: int, g: Grid, sps: np.ndarra
             return
         _, first = np.unique(ii, return_index=True)
         ev = np.repeat(state.next_event(name, len(first)), np.diff(np.append(first, len(ii))))
-        log.add(name, file=sink.rel, feed="mdm_interval", column="value", key_fields=INTERVAL_KEY,
-                rows=cell_rows(ii, kk), keys=keys(ii, kk), delivered=F.decimal(vals[ii, kk]).to_pylist(),
-                clean=F.decimal(true[ii, kk]).to_pylist(), event=ev, **extra)  # type: ignore[arg-type]
+        log.add(
+            name,
+            file=sink.rel,
+            feed="mdm_interval",
+            column="value",
+            key_fields=INTERVAL_KEY,
+            rows=cell_rows(ii, kk),
+            keys=keys(ii, kk),
+            delivered=F.decimal(vals[ii, kk]).to_pylist(),
+            clean=F.decimal(true[ii, kk]).to_pylist(),
+            event=ev,
+            **extra,
+        )  # type: ignore[arg-type]
 
     for name in ("mdm.spike", "mdm.negative"):
         i = c[name]
@@ -219,50 +275,106 @@ def _chunk(world: World, params: GenerateParams, d: int, g: Grid, sps: np.ndarra
     ii, kk = np.repeat(i, n), np.tile(np.arange(n), len(i))
     if len(ii):
         _, first = np.unique(ii, return_index=True)
-        log.add("mdm.start_of_interval", file=sink.rel, feed="mdm_interval", column="interval_end_local",
-                key_fields=INTERVAL_KEY, rows=cell_rows(ii, kk), keys=keys(ii, kk),
-                delivered=g.start_local.take(pa.array(kk)).to_pylist(),
-                clean=g.end_local.take(pa.array(kk)).to_pylist(),
-                event=np.repeat(state.next_event("mdm.start_of_interval", len(first)), n))
+        log.add(
+            "mdm.start_of_interval",
+            file=sink.rel,
+            feed="mdm_interval",
+            column="interval_end_local",
+            key_fields=INTERVAL_KEY,
+            rows=cell_rows(ii, kk),
+            keys=keys(ii, kk),
+            delivered=g.start_local.take(pa.array(kk)).to_pylist(),
+            clean=g.end_local.take(pa.array(kk)).to_pylist(),
+            event=np.repeat(state.next_event("mdm.start_of_interval", len(first)), n),
+        )
     if len(dup_i):
         _, first = np.unique(dup_i, return_index=True)
         ev = np.repeat(state.next_event("mdm.duplicate", len(first)), np.diff(np.append(first, len(dup_i))))
-        log.add("mdm.duplicate", file=sink.rel, feed="mdm_interval", column="value", key_fields=INTERVAL_KEY,
-                rows=dup_rows, keys=keys(dup_i, dup_k), delivered=F.decimal(dup_val).to_pylist(),
-                clean=F.decimal(true[dup_i, dup_k]).to_pylist(), original_row=cell_rows(dup_i, dup_k),
-                conflicting=conflict, event=ev)
+        log.add(
+            "mdm.duplicate",
+            file=sink.rel,
+            feed="mdm_interval",
+            column="value",
+            key_fields=INTERVAL_KEY,
+            rows=dup_rows,
+            keys=keys(dup_i, dup_k),
+            delivered=F.decimal(dup_val).to_pylist(),
+            clean=F.decimal(true[dup_i, dup_k]).to_pylist(),
+            original_row=cell_rows(dup_i, dup_k),
+            conflicting=conflict,
+            event=ev,
+        )
     rem = np.nonzero(world.sp_removed[sps])[0]
     if len(rem):
         ii, kk = np.repeat(rem, n), np.tile(np.arange(n), len(rem))
-        log.add("mdm.removed_meter_read", file=sink.rel, feed="mdm_interval", column=None,
-                key_fields=INTERVAL_KEY, rows=cell_rows(ii, kk), keys=keys(ii, kk),
-                event=np.repeat(state.next_event("mdm.removed_meter_read", len(rem)), n))
+        log.add(
+            "mdm.removed_meter_read",
+            file=sink.rel,
+            feed="mdm_interval",
+            column=None,
+            key_fields=INTERVAL_KEY,
+            rows=cell_rows(ii, kk),
+            keys=keys(ii, kk),
+            event=np.repeat(state.next_event("mdm.removed_meter_read", len(rem)), n),
+        )
     # gaps: remember the missing cells; they are delivered (back-filled) two days later
     if len(gap_cells[0]):
         gi, gk = gap_cells
         _, first = np.unique(gi, return_index=True)
-        state.backfill.setdefault(d + 2, []).append({
-            "sp": sps[gi], "k": gk, "value": true[gi, gk], "which": which[gi, gk], "day": np.full(len(gi), d),
-            "minutes": np.full(len(gi), g.minutes), "file": np.full(len(gi), sink.rel, dtype=object),
-            "event": np.repeat(state.next_event("mdm.gap", len(first)), np.diff(np.append(first, len(gi)))),
-        })
+        state.backfill.setdefault(d + 2, []).append(
+            {
+                "sp": sps[gi],
+                "k": gk,
+                "value": true[gi, gk],
+                "which": which[gi, gk],
+                "day": np.full(len(gi), d),
+                "minutes": np.full(len(gi), g.minutes),
+                "file": np.full(len(gi), sink.rel, dtype=object),
+                "event": np.repeat(
+                    state.next_event("mdm.gap", len(first)), np.diff(np.append(first, len(gi)))
+                ),
+            }
+        )
     return true
 
 
-def _emit(world: World, g: Grid, sp: np.ndarray, k: np.ndarray, v: np.ndarray, start: np.ndarray,
-          which: np.ndarray, received: str, sink: F.Sink) -> None:
+def _emit(
+    world: World,
+    g: Grid,
+    sp: np.ndarray,
+    k: np.ndarray,
+    v: np.ndarray,
+    start: np.ndarray,
+    which: np.ndarray,
+    received: str,
+    sink: F.Sink,
+) -> None:
     if not len(sp):
         return
     kk = pa.array(k + g.n * start.astype(np.int64))
     stamps = pa.concat_arrays([g.end_local, g.start_local]).take(kk)
     offsets = pa.concat_arrays([g.end_offset, g.start_offset]).take(kk)
     com = world.sp_commodity[sp]
-    sink.lines(F.cat(sp_ids(sp), serials(world, sp, which), "1", stamps, offsets, str(g.minutes), F.decimal(v),
-                     UNIT.take(pa.array(com)), "0", received, sep=","))
+    sink.lines(
+        F.cat(
+            sp_ids(sp),
+            serials(world, sp, which),
+            "1",
+            stamps,
+            offsets,
+            str(g.minutes),
+            F.decimal(v),
+            UNIT.take(pa.array(com)),
+            "0",
+            received,
+            sep=",",
+        )
+    )
 
 
-def _backfill(world: World, params: GenerateParams, d: int, sink: F.Sink, log: DefectLog,
-              state: MdmState) -> None:
+def _backfill(
+    world: World, params: GenerateParams, d: int, sink: F.Sink, log: DefectLog, state: MdmState
+) -> None:
     for part in state.backfill.pop(d, []):
         first_row = sink.rows + 1
         for minutes in (15, 60):
@@ -271,8 +383,17 @@ def _backfill(world: World, params: GenerateParams, d: int, sink: F.Sink, log: D
                 continue
             g = grid(params.dates[int(part["day"][0])], minutes)
             received = f"{params.dates[d]}T09:00:00"  # recovered from the head-end, not the nightly 02:00 run
-            _emit(world, g, part["sp"][sel], part["k"][sel], part["value"][sel], np.zeros(int(sel.sum()), bool),
-                  part["which"][sel], received, sink)
+            _emit(
+                world,
+                g,
+                part["sp"][sel],
+                part["k"][sel],
+                part["value"][sel],
+                np.zeros(int(sel.sum()), bool),
+                part["which"][sel],
+                received,
+                sink,
+            )
         order = np.concatenate([np.nonzero(part["minutes"] == mm)[0] for mm in (15, 60)])
         rows = np.empty(len(order), np.int64)
         rows[order] = first_row + np.arange(len(order))
@@ -287,27 +408,52 @@ def flush_gaps(world: World, params: GenerateParams, log: DefectLog, state: MdmS
     state.backfill.clear()
 
 
-def _log_gap(world: World, params: GenerateParams, part: dict[str, np.ndarray], log: DefectLog,
-             backfill_file: str | None, backfill_rows: np.ndarray | None) -> None:
+def _log_gap(
+    world: World,
+    params: GenerateParams,
+    part: dict[str, np.ndarray],
+    log: DefectLog,
+    backfill_file: str | None,
+    backfill_rows: np.ndarray | None,
+) -> None:
     n = len(part["sp"])
     keys = []
-    for s, k, dd, mm in zip(sp_ids(part["sp"]).to_pylist(), part["k"], part["day"], part["minutes"], strict=True):
+    for s, k, dd, mm in zip(
+        sp_ids(part["sp"]).to_pylist(), part["k"], part["day"], part["minutes"], strict=True
+    ):
         g = grid(params.dates[int(dd)], int(mm))
         keys.append([s, "1", g.end_local[int(k)].as_py(), g.end_offset[int(k)].as_py()])
-    log.add("mdm.gap", file=str(part["file"][0]), feed="mdm_interval", column=None, key_fields=INTERVAL_KEY,
-            rows=[None] * n, keys=keys, clean=F.decimal(part["value"]).to_pylist(),
-            backfill_file=[backfill_file] * n,
-            backfill_row=list(backfill_rows) if backfill_rows is not None else [None] * n, event=part["event"])
+    log.add(
+        "mdm.gap",
+        file=str(part["file"][0]),
+        feed="mdm_interval",
+        column=None,
+        key_fields=INTERVAL_KEY,
+        rows=[None] * n,
+        keys=keys,
+        clean=F.decimal(part["value"]).to_pylist(),
+        backfill_file=[backfill_file] * n,
+        backfill_row=list(backfill_rows) if backfill_rows is not None else [None] * n,
+        event=part["event"],
+    )
 
 
-def write_registers(world: World, params: GenerateParams, d: int, deliveries: Deliveries, log: DefectLog,
-                    state: MdmState, usage: np.ndarray, removed_read: np.ndarray) -> None:
+def write_registers(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    deliveries: Deliveries,
+    log: DefectLog,
+    state: MdmState,
+    usage: np.ndarray,
+    removed_read: np.ndarray,
+) -> None:
     """Write day d's register reads (midnight reads at the start of the day) and advance the registers."""
     day = params.dates[d]
     feed = FEEDS["mdm_register"]
     r = rng(params.seed, "mdm_register", d)
     per_unit = 1000.0 * world.sp_multiplier
-    cap = (10 ** world.sp_dials.astype(np.int64))
+    cap = 10 ** world.sp_dials.astype(np.int64)
     active = ~world.sp_removed | removed_read
     sps = np.nonzero(active)[0]
     value = np.floor(state.register[sps]).astype(np.int64) % cap[sps]
@@ -317,16 +463,21 @@ def write_registers(world: World, params: GenerateParams, d: int, deliveries: De
     # exchanges: the old meter's removal read and the new meter's install read, at noon
     ex = np.nonzero(world.sp_exchange_day[sps] == d)[0]
     half = 0.5 * usage[sps[ex]] / per_unit[sps[ex]]
-    ex_val = np.concatenate([np.floor(state.register[sps[ex]] + half).astype(np.int64) % cap[sps[ex]],
-                             np.zeros(len(ex), np.int64)])
+    ex_val = np.concatenate(
+        [
+            np.floor(state.register[sps[ex]] + half).astype(np.int64) % cap[sps[ex]],
+            np.zeros(len(ex), np.int64),
+        ]
+    )
     # interleave each exchange's two extra rows right after its scheduled read
     order = np.argsort(np.concatenate([np.arange(len(sps)) * 3, ex * 3 + 1, ex * 3 + 2]), kind="stable")
     all_sp = np.concatenate([sps, sps[ex], sps[ex]])[order]
     all_val = np.concatenate([value, ex_val])[order]
     all_which = np.concatenate([which, np.zeros(len(ex), np.int64), np.full(len(ex), 2)])[order]
     all_time = np.concatenate([time_, np.full(2 * len(ex), "12:00:00", dtype=object)])[order]
-    all_type = np.concatenate([rtype, np.full(len(ex), "REMOVAL", dtype=object),
-                               np.full(len(ex), "INSTALL", dtype=object)])[order]
+    all_type = np.concatenate(
+        [rtype, np.full(len(ex), "REMOVAL", dtype=object), np.full(len(ex), "INSTALL", dtype=object)]
+    )[order]
     mult = world.sp_multiplier[all_sp].copy()
     wrong = r.random(len(all_sp)) < rate(params, "mdm.wrong_multiplier", d)
     mult_delivered = np.where(wrong, np.where(mult == 1, 10, 1), mult)
@@ -336,10 +487,20 @@ def write_registers(world: World, params: GenerateParams, d: int, deliveries: De
         for lo in range(0, len(all_sp), REG_CHUNK):
             sl = slice(lo, lo + REG_CHUNK)
             s_sp = all_sp[sl]
-            sink.lines(F.cat(sp_ids(s_sp), serials(world, s_sp, all_which[sl]), day.isoformat(),
-                             pa.array(all_time[sl], pa.string()), F.as_str(all_val[sl]), unit.slice(lo, len(s_sp)),
-                             F.as_str(world.sp_dials[s_sp]), F.as_str(mult_delivered[sl]),
-                             pa.array(all_type[sl], pa.string()), sep=","))
+            sink.lines(
+                F.cat(
+                    sp_ids(s_sp),
+                    serials(world, s_sp, all_which[sl]),
+                    day.isoformat(),
+                    pa.array(all_time[sl], pa.string()),
+                    F.as_str(all_val[sl]),
+                    unit.slice(lo, len(s_sp)),
+                    F.as_str(world.sp_dials[s_sp]),
+                    F.as_str(mult_delivered[sl]),
+                    pa.array(all_type[sl], pa.string()),
+                    sep=",",
+                )
+            )
 
         def pick(mask: np.ndarray) -> tuple[np.ndarray, list[list[str]], pa.Array]:
             idx = np.nonzero(mask)[0]
@@ -348,25 +509,59 @@ def write_registers(world: World, params: GenerateParams, d: int, deliveries: De
             return idx + 1, [[a, b, day.isoformat()] for a, b in pairs], ser
 
         rr, kk, _ = pick(wrong)
-        log.add("mdm.wrong_multiplier", file=sink.rel, feed="mdm_register", column="multiplier",
-                key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=mult_delivered[wrong], clean=mult[wrong])
+        log.add(
+            "mdm.wrong_multiplier",
+            file=sink.rel,
+            feed="mdm_register",
+            column="multiplier",
+            key_fields=REGISTER_KEY,
+            rows=rr,
+            keys=kk,
+            delivered=mult_delivered[wrong],
+            clean=mult[wrong],
+        )
         rr, kk, _ = pick(world.sp_removed[all_sp])
-        log.add("mdm.removed_meter_read", file=sink.rel, feed="mdm_register", column=None,
-                key_fields=REGISTER_KEY, rows=rr, keys=kk)
+        log.add(
+            "mdm.removed_meter_read",
+            file=sink.rel,
+            feed="mdm_register",
+            column=None,
+            key_fields=REGISTER_KEY,
+            rows=rr,
+            keys=kk,
+        )
         ex_mask = world.sp_exchange_day[all_sp] == d
         rr, kk, ser = pick(ex_mask)
-        log.add("mdm.meter_exchange", file=sink.rel, feed="mdm_register", column="meter_serial",
-                key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=ser.to_pylist(),
-                read_type=list(all_type[ex_mask]))
+        log.add(
+            "mdm.meter_exchange",
+            file=sink.rel,
+            feed="mdm_register",
+            column="meter_serial",
+            key_fields=REGISTER_KEY,
+            rows=rr,
+            keys=kk,
+            delivered=ser.to_pylist(),
+            read_type=list(all_type[ex_mask]),
+        )
         roll = (world.sp_rollover_day[all_sp] == d) & (all_type == "SCHEDULED")
         if roll.any():
             rs = all_sp[roll]
             last = state.last_units[rs] if state.last_units is not None else np.zeros(len(rs))
             prev = np.floor(state.register[rs] - last).astype(np.int64) % cap[rs]
             rr, kk, _ = pick(roll)
-            log.add("mdm.register_rollover", file=sink.rel, feed="mdm_register", column="register_value",
-                    key_fields=REGISTER_KEY, rows=rr, keys=kk, delivered=all_val[roll],
-                    clean=(all_val[roll] + cap[rs] - prev), previous=prev, dials=world.sp_dials[rs])
+            log.add(
+                "mdm.register_rollover",
+                file=sink.rel,
+                feed="mdm_register",
+                column="register_value",
+                key_fields=REGISTER_KEY,
+                rows=rr,
+                keys=kk,
+                delivered=all_val[roll],
+                clean=(all_val[roll] + cap[rs] - prev),
+                previous=prev,
+                dials=world.sp_dials[rs],
+            )
     # advance: the register at the start of tomorrow; exchanged meters restart from zero at noon
     units = usage / per_unit
     state.last_units = units

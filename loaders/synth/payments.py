@@ -1,15 +1,15 @@
 """S4 Payments: a bank lockbox file (fixed width, BAI2-style records) and a card/ACH processor CSV.
 
-Lockbox layout (80-character lines, positions 1-based inclusive; numbers right-justified zero-filled,
-text left-justified space-filled):
+Lockbox layout: 80-character lines; positions 1-based inclusive; numbers right-justified zero-filled,
+text left-justified space-filled; every record starts with record_type (1), bank_id (2-10), lockbox_no
+(11-17); unused positions are spaces.
 
-| record | 1 | 2-10 | 11-17 | 18-22 | 23-27 | 28-47 | 48-59 | 60-69 | 70-77 |
-|---|---|---|---|---|---|---|---|---|---|
-| 1 file header | `1` | bank_id | lockbox_no | deposit_date (18-25) | | | | | |
-| 5 batch header | `5` | bank_id | lockbox_no | batch_no | deposit_date (23-30) | | | | |
-| 6 detail | `6` | bank_id | lockbox_no | batch_no | item_seq | account_number | amount_cents | check_number | deposit_date |
-| 7 batch total | `7` | bank_id | lockbox_no | batch_no | record_count (23-28) | total_amount_cents (29-42) | | | |
-| 9 file trailer | `9` | bank_id | lockbox_no | record_count (18-25) | total_amount_cents (26-41) | | | | |
+- `1` file header:  deposit_date 18-25
+- `5` batch header: batch_no 18-22, deposit_date 23-30
+- `6` detail:       batch_no 18-22, item_seq 23-27, account_number 28-47, amount_cents 48-59,
+                    check_number 60-69, deposit_date 70-77
+- `7` batch total:  batch_no 18-22, record_count 23-28, total_amount_cents 29-42
+- `9` file trailer: record_count 18-25, total_amount_cents 26-41
 
 Batch record_count = detail records in the batch; batch total = sum of its details' amount_cents (as
 keyed). Trailer record_count = every record in the file including header and trailer; trailer total = sum
@@ -64,15 +64,23 @@ def _miskey(r: np.random.Generator, clean: pa.Array) -> pa.Array:
     rows = np.arange(len(s))
     a, c = b[rows, pos].copy(), b[rows, pos + 1].copy()
     transpose = (r.random(len(s)) < 0.5) & (a != c)
-    b[rows, pos] = np.where(transpose, c, ((a.astype(np.int64) + 1 + r.integers(0, 8, len(s))) % 10).astype("U1"))
+    b[rows, pos] = np.where(
+        transpose, c, ((a.astype(np.int64) + 1 + r.integers(0, 8, len(s))) % 10).astype("U1")
+    )
     b[rows, pos + 1] = np.where(transpose, a, c)
     return pa.array(np.ascontiguousarray(b).view("U12").ravel())
 
 
-def write_day(world: World, params: GenerateParams, d: int, state: PaymentState, deliveries: Deliveries,
-              log: DefectLog, truth: Truth) -> None:
+def write_day(
+    world: World,
+    params: GenerateParams,
+    d: int,
+    state: PaymentState,
+    deliveries: Deliveries,
+    log: DefectLog,
+    truth: Truth,
+) -> None:
     """Day d's lockbox file (maybe delivered twice) and processor CSV."""
-    day = params.dates[d]
     r = rng(params.seed, "payments", d)
     active = np.nonzero(np.isnat(world.account_close))[0]
     closed = np.nonzero(~np.isnat(world.account_close))[0]
@@ -98,12 +106,29 @@ def write_day(world: World, params: GenerateParams, d: int, state: PaymentState,
     state.cum_redelivery += rate(params, "payments.file_redelivered", d)
     if int(state.phase + state.cum_redelivery) > int(state.phase + before):
         copy = deliveries.copy(path, "resend", "resend")
-        log.add("payments.file_redelivered", file=copy, feed="payments_lockbox", column=None,
-                key_fields=("file",), rows=[None], keys=[[path]], delivered=[copy], clean=[None])
+        log.add(
+            "payments.file_redelivered",
+            file=copy,
+            feed="payments_lockbox",
+            column=None,
+            key_fields=("file",),
+            rows=[None],
+            keys=[[path]],
+            delivered=[copy],
+            clean=[None],
+        )
 
 
-def _lockbox(params: GenerateParams, d: int, r: np.random.Generator, idx: np.ndarray, ctx: tuple, deliveries: Deliveries,
-             log: DefectLog, truth: Truth) -> str:
+def _lockbox(
+    params: GenerateParams,
+    d: int,
+    r: np.random.Generator,
+    idx: np.ndarray,
+    ctx: tuple,
+    deliveries: Deliveries,
+    log: DefectLog,
+    truth: Truth,
+) -> str:
     acc, cents, clean, typed, miskey, unit_err, is_closed, person = ctx
     day = params.dates[d]
     dd = f"{day:%Y%m%d}"
@@ -116,10 +141,25 @@ def _lockbox(params: GenerateParams, d: int, r: np.random.Generator, idx: np.nda
     n_batches = int(batch.max()) if n else 0
     check = r.integers(1000, 9_999_999, n)
     head = f"1{BANK_ID}{LOCKBOX_NO}"
-    details = F.cat("6", BANK_ID, LOCKBOX_NO, F.zpad(batch, 5), F.zpad(seq, 5),
-                    F.fixed(typed.take(sel), 20), F.zpad(keyed, 12), F.zpad(check, 10), dd, "   ") \
-        if n else pa.array([], pa.string())
-    sums = np.bincount(idx_batch - 1, weights=keyed, minlength=n_batches).astype(np.int64) if n else np.zeros(0)
+    details = (
+        F.cat(
+            "6",
+            BANK_ID,
+            LOCKBOX_NO,
+            F.zpad(batch, 5),
+            F.zpad(seq, 5),
+            F.fixed(typed.take(sel), 20),
+            F.zpad(keyed, 12),
+            F.zpad(check, 10),
+            dd,
+            "   ",
+        )
+        if n
+        else pa.array([], pa.string())
+    )
+    sums = (
+        np.bincount(idx_batch - 1, weights=keyed, minlength=n_batches).astype(np.int64) if n else np.zeros(0)
+    )
     counts = np.bincount(idx_batch - 1, minlength=n_batches) if n else np.zeros(0, np.int64)
     mismatch = r.random(n_batches) < rate(params, "payments.batch_total_mismatch", d)
     delta = np.where(r.random(n_batches) < 0.5, -1, 1) * r.integers(100, 50_000, n_batches)
@@ -135,7 +175,9 @@ def _lockbox(params: GenerateParams, d: int, r: np.random.Generator, idx: np.nda
         line_of_detail[lo:hi] = line + 2 + np.arange(hi - lo)
         line += 2 + (hi - lo)
         total_line[b] = line
-        parts.append(pa.array([f"7{BANK_ID}{LOCKBOX_NO}{b + 1:05d}{counts[b]:06d}{delivered_tot[b]:014d}".ljust(80)]))
+        parts.append(
+            pa.array([f"7{BANK_ID}{LOCKBOX_NO}{b + 1:05d}{counts[b]:06d}{delivered_tot[b]:014d}".ljust(80)])
+        )
     records = line + 1
     parts.append(pa.array([f"9{BANK_ID}{LOCKBOX_NO}{records:08d}{int(keyed.sum()):016d}".ljust(80)]))
     with deliveries.open("payments", "payments_lockbox", day, "txt") as sink:
@@ -144,29 +186,63 @@ def _lockbox(params: GenerateParams, d: int, r: np.random.Generator, idx: np.nda
 
         def rec(cls: str, m: np.ndarray, column: str, delivered: list | None, cl: list | None) -> None:
             j = np.nonzero(m)[0]
-            log.add(cls, file=sink.rel, feed="payments_lockbox", column=column, key_fields=("batch_no", "item_seq"),
-                    rows=line_of_detail[j], keys=[keys[i] for i in j],
-                    delivered=None if delivered is None else [delivered[i] for i in j],
-                    clean=None if cl is None else [cl[i] for i in j])
+            log.add(
+                cls,
+                file=sink.rel,
+                feed="payments_lockbox",
+                column=column,
+                key_fields=("batch_no", "item_seq"),
+                rows=line_of_detail[j],
+                keys=[keys[i] for i in j],
+                delivered=None if delivered is None else [delivered[i] for i in j],
+                clean=None if cl is None else [cl[i] for i in j],
+            )
 
         typed_l, clean_l = typed.take(sel).to_pylist(), clean.take(sel).to_pylist()
         rec("payments.miskeyed_account", miskey[idx], "account_number", typed_l, clean_l)
-        rec("payments.cents_dollars", unit_err[idx], "amount_cents", [f"{v:012d}" for v in keyed],
-            [f"{v:012d}" for v in true_cents])
+        rec(
+            "payments.cents_dollars",
+            unit_err[idx],
+            "amount_cents",
+            [f"{v:012d}" for v in keyed],
+            [f"{v:012d}" for v in true_cents],
+        )
         rec("payments.closed_account", is_closed[idx], "account_number", typed_l, [None] * n)
         bj = np.nonzero(mismatch)[0]
-        log.add("payments.batch_total_mismatch", file=sink.rel, feed="payments_lockbox",
-                column="total_amount_cents", key_fields=("batch_no",), rows=total_line[bj],
-                keys=[[f"{b + 1:05d}"] for b in bj], delivered=[f"{v:014d}" for v in delivered_tot[bj]],
-                clean=[f"{v:014d}" for v in sums[bj]])
-        truth.add("payments", "payments_lockbox", sink.rel, line_of_detail,
-                  F.cat(F.zpad(batch, 5), "-", F.zpad(seq, 5)) if n else pa.array([], pa.string()),
-                  P.person_ids(person[idx]), clean.take(sel))
+        log.add(
+            "payments.batch_total_mismatch",
+            file=sink.rel,
+            feed="payments_lockbox",
+            column="total_amount_cents",
+            key_fields=("batch_no",),
+            rows=total_line[bj],
+            keys=[[f"{b + 1:05d}"] for b in bj],
+            delivered=[f"{v:014d}" for v in delivered_tot[bj]],
+            clean=[f"{v:014d}" for v in sums[bj]],
+        )
+        truth.add(
+            "payments",
+            "payments_lockbox",
+            sink.rel,
+            line_of_detail,
+            F.cat(F.zpad(batch, 5), "-", F.zpad(seq, 5)) if n else pa.array([], pa.string()),
+            P.person_ids(person[idx]),
+            clean.take(sel),
+        )
         return sink.rel
 
 
-def _card(params: GenerateParams, d: int, r: np.random.Generator, idx: np.ndarray, ctx: tuple, state: PaymentState,
-          deliveries: Deliveries, log: DefectLog, truth: Truth) -> None:
+def _card(
+    params: GenerateParams,
+    d: int,
+    r: np.random.Generator,
+    idx: np.ndarray,
+    ctx: tuple,
+    state: PaymentState,
+    deliveries: Deliveries,
+    log: DefectLog,
+    truth: Truth,
+) -> None:
     acc, cents, clean, typed, miskey, unit_err, is_closed, person = ctx
     day = params.dates[d]
     n = len(idx)
@@ -182,13 +258,25 @@ def _card(params: GenerateParams, d: int, r: np.random.Generator, idx: np.ndarra
     # returns of earlier payments (0.5-1% of them), delivered after today's settlements
     ret = np.nonzero(r.random(len(state.txn_ids)) < 0.0075 / max(params.days, 1))[0]
     tid = F.cat("TXN", F.zpad(txn, 12))
-    rows = pa.concat_arrays([
-        F.cat(tid, typed.take(sel), amount, "USD", paid, pa.array(method), "SETTLED", "", "", sep=","),
-        F.cat(F.cat("TXN", F.zpad(state.next_txn + np.arange(len(ret)), 12)),
-              P.account_ids(state.txn_acc[ret]), F.cat("-", F.decimal(state.txn_cents[ret], 2)), "USD",
-              f"{day}T06:00:00", "ACH", "RETURNED", pa.array(RETURN_CODES[r.integers(0, 6, len(ret))]),
-              F.cat("TXN", F.zpad(state.txn_ids[ret], 12)), sep=",") if len(ret) else pa.array([], pa.string()),
-    ])
+    rows = pa.concat_arrays(
+        [
+            F.cat(tid, typed.take(sel), amount, "USD", paid, pa.array(method), "SETTLED", "", "", sep=","),
+            F.cat(
+                F.cat("TXN", F.zpad(state.next_txn + np.arange(len(ret)), 12)),
+                P.account_ids(state.txn_acc[ret]),
+                F.cat("-", F.decimal(state.txn_cents[ret], 2)),
+                "USD",
+                f"{day}T06:00:00",
+                "ACH",
+                "RETURNED",
+                pa.array(RETURN_CODES[r.integers(0, 6, len(ret))]),
+                F.cat("TXN", F.zpad(state.txn_ids[ret], 12)),
+                sep=",",
+            )
+            if len(ret)
+            else pa.array([], pa.string()),
+        ]
+    )
     state.next_txn += len(ret)
     state.txn_ids = np.concatenate([state.txn_ids, txn])
     state.txn_acc = np.concatenate([state.txn_acc, acc[idx]])
@@ -203,7 +291,17 @@ def _card(params: GenerateParams, d: int, r: np.random.Generator, idx: np.ndarra
             ("payments.closed_account", is_closed[idx], "account_number", typed.take(sel), None),
         ):
             s = pa.array(m)
-            log.add(cls, file=sink.rel, feed="payments_card", column=col, key_fields=("transaction_id",),
-                    rows=row_no[m], keys=tid.filter(s).to_pylist(), delivered=delivered.filter(s).to_pylist(),
-                    clean=None if cl is None else cl.filter(s).to_pylist())
-        truth.add("payments", "payments_card", sink.rel, row_no, tid, P.person_ids(person[idx]), clean.take(sel))
+            log.add(
+                cls,
+                file=sink.rel,
+                feed="payments_card",
+                column=col,
+                key_fields=("transaction_id",),
+                rows=row_no[m],
+                keys=tid.filter(s).to_pylist(),
+                delivered=delivered.filter(s).to_pylist(),
+                clean=None if cl is None else cl.filter(s).to_pylist(),
+            )
+        truth.add(
+            "payments", "payments_card", sink.rel, row_no, tid, P.person_ids(person[idx]), clean.take(sel)
+        )

@@ -17,7 +17,7 @@ from loaders.synth.world import World
 class People:
     """Attributes of a set of people (world persons, or people who appear during the run)."""
 
-    person: np.ndarray      # true person number
+    person: np.ndarray  # true person number
     first: np.ndarray
     last: np.ndarray
     is_org: np.ndarray
@@ -31,8 +31,17 @@ class People:
     def of(world: World, persons: np.ndarray) -> People:
         """The world's persons `persons`."""
         p = np.asarray(persons, dtype=np.int64)
-        return People(p, world.first[p], world.last[p], world.is_org[p], world.area[p], world.exch[p],
-                      world.line[p], world.email_domain[p], world.birth[p])
+        return People(
+            p,
+            world.first[p],
+            world.last[p],
+            world.is_org[p],
+            world.area[p],
+            world.exch[p],
+            world.line[p],
+            world.email_domain[p],
+            world.birth[p],
+        )
 
     def first_name(self) -> pa.Array:
         return F.take(vocab.FIRST_NAMES, self.first)
@@ -42,7 +51,9 @@ class People:
 
     def cis_name(self) -> pa.Array:
         """CIS convention: 'LAST FIRST' for persons, 'LAST <suffix>' for organisations."""
-        org = F.cat(self.last_name(), F.take(vocab.ORG_SUFFIXES, self.person % len(vocab.ORG_SUFFIXES)), sep=" ")
+        org = F.cat(
+            self.last_name(), F.take(vocab.ORG_SUFFIXES, self.person % len(vocab.ORG_SUFFIXES)), sep=" "
+        )
         return pc.if_else(pa.array(self.is_org), org, F.cat(self.last_name(), self.first_name(), sep=" "))
 
     def email(self) -> pa.Array:
@@ -68,16 +79,28 @@ def street_std(world: World, prem: np.ndarray) -> pa.Array:
     """USPS Pub 28 street line: '123 N MAIN ST'."""
     d = F.take(vocab.DIR_STD, world.direction[prem])
     d = pc.if_else(pc.equal(d, ""), d, F.cat(d, " "))
-    return F.cat(F.as_str(world.house_no[prem]), " ", d, F.take(vocab.STREETS, world.street[prem]), " ",
-                 F.take(vocab.SUFFIX_STD, world.suffix[prem]))
+    return F.cat(
+        F.as_str(world.house_no[prem]),
+        " ",
+        d,
+        F.take(vocab.STREETS, world.street[prem]),
+        " ",
+        F.take(vocab.SUFFIX_STD, world.suffix[prem]),
+    )
 
 
 def street_variant(world: World, prem: np.ndarray) -> pa.Array:
     """The same street spelled out in mixed case: '123 North Main Street'."""
     d = pc.utf8_title(F.take(vocab.DIR_LONG, world.direction[prem]))
     d = pc.if_else(pc.equal(d, ""), d, F.cat(d, " "))
-    return F.cat(F.as_str(world.house_no[prem]), " ", d, pc.utf8_title(F.take(vocab.STREETS, world.street[prem])),
-                 " ", pc.utf8_title(F.take(vocab.SUFFIX_LONG, world.suffix[prem])))
+    return F.cat(
+        F.as_str(world.house_no[prem]),
+        " ",
+        d,
+        pc.utf8_title(F.take(vocab.STREETS, world.street[prem])),
+        " ",
+        pc.utf8_title(F.take(vocab.SUFFIX_LONG, world.suffix[prem])),
+    )
 
 
 def unit_std(world: World, prem: np.ndarray) -> pa.Array:

@@ -44,8 +44,15 @@ def init_state(world: World) -> WorkState:
     """Index premises by the outage system's transformer map and by the true one."""
     oms_order = np.argsort(world.oms_transformer, kind="stable")
     true_order = np.argsort(world.transformer, kind="stable")
-    return WorkState(0, 0, oms_order, world.oms_transformer[oms_order], true_order, world.transformer[true_order],
-                     np.nonzero(world.sp_commodity == 0)[0])
+    return WorkState(
+        0,
+        0,
+        oms_order,
+        world.oms_transformer[oms_order],
+        true_order,
+        world.transformer[true_order],
+        np.nonzero(world.sp_commodity == 0)[0],
+    )
 
 
 def tx_ids(t: np.ndarray) -> pa.Array:
@@ -56,26 +63,32 @@ def feeder_ids(t: np.ndarray) -> pa.Array:
     return F.cat("FDR", F.zpad(np.asarray(t) // TRANSFORMERS_PER_FEEDER, 4))
 
 
-def write_day(world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries,
-              log: DefectLog) -> None:
+def write_day(
+    world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries, log: DefectLog
+) -> None:
     """Day d's service orders and outages."""
     _orders(world, params, d, state, deliveries, log)
     _outages(world, params, d, state, deliveries, log)
 
 
-def _orders(world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries,
-            log: DefectLog) -> None:
+def _orders(
+    world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries, log: DefectLog
+) -> None:
     day = params.dates[d]
     r = rng(params.seed, "workorders", d)
     k = int(r.binomial(world.n_sps, 0.0013))
     sp = r.integers(0, world.n_sps, k)
     # a fifth of the orders are follow-ups on service points whose meter was exchanged
-    exchanged = np.nonzero(world.sp_has_previous | ((world.sp_exchange_day >= 0) & (world.sp_exchange_day < d)))[0]
+    exchanged = np.nonzero(
+        world.sp_has_previous | ((world.sp_exchange_day >= 0) & (world.sp_exchange_day < d))
+    )[0]
     follow = (r.random(k) < 0.2) & (len(exchanged) > 0)
     sp = np.where(follow, exchanged[r.integers(0, max(len(exchanged), 1), k)] if len(exchanged) else 0, sp)
     ex = np.nonzero(world.sp_exchange_day == d)[0]
     sp = np.concatenate([sp, ex])
-    otype = np.concatenate([ORDER_TYPES[r.integers(0, len(ORDER_TYPES), k)], np.full(len(ex), "METER_EXCHANGE")])
+    otype = np.concatenate(
+        [ORDER_TYPES[r.integers(0, len(ORDER_TYPES), k)], np.full(len(ex), "METER_EXCHANGE")]
+    )
     n = len(sp)
     num = state.next_order + np.arange(n)
     state.next_order += n
@@ -84,42 +97,77 @@ def _orders(world: World, params: GenerateParams, d: int, state: WorkState, deli
     current = serials(world, sp, which)
     had_old = world.sp_has_previous[sp] | ((world.sp_exchange_day[sp] >= 0) & (world.sp_exchange_day[sp] < d))
     old_which = np.where(world.sp_has_previous[sp] & (world.sp_exchange_day[sp] < 0), 1, 0)
-    old_meter = had_old & (otype != "METER_EXCHANGE") & (r.random(n) < rate(params, "workorders.old_meter", d))
+    old_meter = (
+        had_old & (otype != "METER_EXCHANGE") & (r.random(n) < rate(params, "workorders.old_meter", d))
+    )
     serial = pc.if_else(pa.array(old_meter), serials(world, sp, old_which), current)
     midnight = np.datetime64(day, "s")
-    created = midnight - (r.integers(1, 10, n) * 86400).astype("timedelta64[s]") + \
-        r.integers(8 * 3600, 17 * 3600, n).astype("timedelta64[s]")
+    created = (
+        midnight
+        - (r.integers(1, 10, n) * 86400).astype("timedelta64[s]")
+        + r.integers(8 * 3600, 17 * 3600, n).astype("timedelta64[s]")
+    )
     completed = (r.random(n) < 0.7) | (otype == "METER_EXCHANGE")
-    done_at = midnight - (r.integers(0, 3, n) * 86400).astype("timedelta64[s]") + \
-        r.integers(8 * 3600, 17 * 3600, n).astype("timedelta64[s]")
+    done_at = (
+        midnight
+        - (r.integers(0, 3, n) * 86400).astype("timedelta64[s]")
+        + r.integers(8 * 3600, 17 * 3600, n).astype("timedelta64[s]")
+    )
     done_at = np.where(otype == "METER_EXCHANGE", midnight + np.timedelta64(12 * 3600, "s"), done_at)
     done_at = np.maximum(done_at, created + np.timedelta64(3600, "s"))
-    late = completed & (otype != "METER_EXCHANGE") & (r.random(n) < rate(params, "workorders.late_bulk_completion", d))
+    late = (
+        completed
+        & (otype != "METER_EXCHANGE")
+        & (r.random(n) < rate(params, "workorders.late_bulk_completion", d))
+    )
     true_done = F.iso_minutes(np.where(completed, done_at, np.datetime64("NaT")))
     delivered_done = pc.if_else(pa.array(late), f"{day}T23:45:00", true_done)
     status = np.where(completed, "COMPLETED", np.where(r.random(n) < 0.5, "OPEN", "SCHEDULED"))
-    sched = F.iso_date((midnight + (r.integers(-2, 5, n) * 86400).astype("timedelta64[s]")).astype("datetime64[D]"))
+    sched = F.iso_date(
+        (midnight + (r.integers(-2, 5, n) * 86400).astype("timedelta64[s]")).astype("datetime64[D]")
+    )
     with deliveries.open("workorders", "workorders_order", day, "jsonl") as sink:
-        sink.lines(F.json_lines([
-            ("order_no", order_no, False), ("order_type", pa.array(otype), False),
-            ("status", pa.array(status), False), ("service_point_id", sp_ids(sp), False),
-            ("premise_id", P.premise_ids(world.sp_premise[sp]), False), ("meter_serial", serial, False),
-            ("created_at", F.iso_minutes(created), False), ("scheduled_date", sched, False),
-            ("completed_at", delivered_done, False), ("crew", F.cat("CREW", F.zpad(r.integers(1, 60, n), 2)), False),
-        ], n) if n else pa.array([], pa.string()))
+        sink.lines(
+            F.json_lines(
+                [
+                    ("order_no", order_no, False),
+                    ("order_type", pa.array(otype), False),
+                    ("status", pa.array(status), False),
+                    ("service_point_id", sp_ids(sp), False),
+                    ("premise_id", P.premise_ids(world.sp_premise[sp]), False),
+                    ("meter_serial", serial, False),
+                    ("created_at", F.iso_minutes(created), False),
+                    ("scheduled_date", sched, False),
+                    ("completed_at", delivered_done, False),
+                    ("crew", F.cat("CREW", F.zpad(r.integers(1, 60, n), 2)), False),
+                ],
+                n,
+            )
+            if n
+            else pa.array([], pa.string())
+        )
         rows = np.arange(1, n + 1)
         for cls, m, col, delivered, clean in (
             ("workorders.late_bulk_completion", late, "completed_at", delivered_done, true_done),
             ("workorders.old_meter", old_meter, "meter_serial", serial, current),
         ):
             s = pa.array(m)
-            log.add(cls, file=sink.rel, feed="workorders_order", column=col, key_fields=("order_no",), rows=rows[m],
-                    keys=order_no.filter(s).to_pylist(), delivered=delivered.filter(s).to_pylist(),
-                    clean=clean.filter(s).to_pylist())
+            log.add(
+                cls,
+                file=sink.rel,
+                feed="workorders_order",
+                column=col,
+                key_fields=("order_no",),
+                rows=rows[m],
+                keys=order_no.filter(s).to_pylist(),
+                delivered=delivered.filter(s).to_pylist(),
+                clean=clean.filter(s).to_pylist(),
+            )
 
 
-def _outages(world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries,
-             log: DefectLog) -> None:
+def _outages(
+    world: World, params: GenerateParams, d: int, state: WorkState, deliveries: Deliveries, log: DefectLog
+) -> None:
     day = params.dates[d]
     r = rng(params.seed, "outages", d)
     n_tx = int(world.transformer.max()) + 1 if world.n_premises else 0
@@ -148,12 +196,27 @@ def _outages(world: World, params: GenerateParams, d: int, state: WorkState, del
         true_prem = np.sort(state.true_order[tlo:thi])
         tid = f"TX{t:06d}"
         sp_l, prem_l = sp_ids(sps).to_pylist(), P.premise_ids(prem).to_pylist()
-        inter = [{"outage_id": oid, "service_point_id": s, "premise_id": p, "transformer_id": tid,
-                  "interrupted_at": st, "restored_at": None if missing[j] else rs}
-                 for s, p in zip(sp_l, prem_l, strict=True)]
-        obj = {"outage_id": oid, "feeder_id": f"FDR{t // TRANSFORMERS_PER_FEEDER:04d}", "transformer_id": tid,
-               "cause": CAUSES[int(r.integers(0, len(CAUSES)))], "started_at": st,
-               "restored_at": None if missing[j] else rs, "customers_affected": len(inter), "interruptions": inter}
+        inter = [
+            {
+                "outage_id": oid,
+                "service_point_id": s,
+                "premise_id": p,
+                "transformer_id": tid,
+                "interrupted_at": st,
+                "restored_at": None if missing[j] else rs,
+            }
+            for s, p in zip(sp_l, prem_l, strict=True)
+        ]
+        obj = {
+            "outage_id": oid,
+            "feeder_id": f"FDR{t // TRANSFORMERS_PER_FEEDER:04d}",
+            "transformer_id": tid,
+            "cause": CAUSES[int(r.integers(0, len(CAUSES)))],
+            "started_at": st,
+            "restored_at": None if missing[j] else rs,
+            "customers_affected": len(inter),
+            "interruptions": inter,
+        }
         lines.append(json.dumps(obj))
         row = len(lines)
         if missing[j]:
@@ -174,13 +237,41 @@ def _outages(world: World, params: GenerateParams, d: int, state: WorkState, del
             missed_clean.append(tid)
     with deliveries.open("workorders", "workorders_outage", day, "jsonl") as sink:
         sink.raw("".join(line + "\n" for line in lines).encode(), len(lines))
-        log.add("workorders.missing_restore", file=sink.rel, feed="workorders_outage", column="restored_at",
-                key_fields=("outage_id",), rows=miss_rows, keys=miss_keys, delivered=miss_del, clean=miss_clean)
+        log.add(
+            "workorders.missing_restore",
+            file=sink.rel,
+            feed="workorders_outage",
+            column="restored_at",
+            key_fields=("outage_id",),
+            rows=miss_rows,
+            keys=miss_keys,
+            delivered=miss_del,
+            clean=miss_clean,
+        )
         key = ("outage_id", "service_point_id")
-        log.add("workorders.stale_transformer_map", file=sink.rel, feed="workorders_interruption",
-                column="transformer_id", key_fields=key, rows=wrong_rows, keys=wrong_keys, delivered=wrong_del,
-                clean=wrong_clean, interruption_index=wrong_idx, kind=["included_wrongly"] * len(wrong_rows))
-        log.add("workorders.stale_transformer_map", file=sink.rel, feed="workorders_interruption",
-                column="service_point_id", key_fields=key, rows=missed_rows, keys=missed_keys,
-                delivered=[None] * len(missed_rows), clean=missed_clean,
-                interruption_index=[None] * len(missed_rows), kind=["missed"] * len(missed_rows))
+        log.add(
+            "workorders.stale_transformer_map",
+            file=sink.rel,
+            feed="workorders_interruption",
+            column="transformer_id",
+            key_fields=key,
+            rows=wrong_rows,
+            keys=wrong_keys,
+            delivered=wrong_del,
+            clean=wrong_clean,
+            interruption_index=wrong_idx,
+            kind=["included_wrongly"] * len(wrong_rows),
+        )
+        log.add(
+            "workorders.stale_transformer_map",
+            file=sink.rel,
+            feed="workorders_interruption",
+            column="service_point_id",
+            key_fields=key,
+            rows=missed_rows,
+            keys=missed_keys,
+            delivered=[None] * len(missed_rows),
+            clean=missed_clean,
+            interruption_index=[None] * len(missed_rows),
+            kind=["missed"] * len(missed_rows),
+        )

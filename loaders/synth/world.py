@@ -17,7 +17,12 @@ from loaders.synth.params import GenerateParams, rng
 PREMISES_PER_TRANSFORMER = 8
 TRANSFORMERS_PER_FEEDER = 40
 
-PARTNER_BASE, DUP_PARTNER_BASE, MOVEIN_PARTNER_BASE, PLACEHOLDER_BASE = 1_000_000, 5_000_000, 6_000_000, 9_000_000
+PARTNER_BASE, DUP_PARTNER_BASE, MOVEIN_PARTNER_BASE, PLACEHOLDER_BASE = (
+    1_000_000,
+    5_000_000,
+    6_000_000,
+    9_000_000,
+)
 ACCOUNT_BASE, PREMISE_BASE, GIS_ONLY_PREMISE_BASE = 200_000_000, 3_000_000, 8_000_000
 SERIAL_BASE = {"current": 10_000_000, "previous": 20_000_000, "exchange": 30_000_000}
 
@@ -31,7 +36,7 @@ class World:
     first: np.ndarray
     last: np.ndarray
     is_org: np.ndarray
-    birth: np.ndarray            # datetime64[D]
+    birth: np.ndarray  # datetime64[D]
     area: np.ndarray
     exch: np.ndarray
     line: np.ndarray
@@ -42,7 +47,7 @@ class World:
     direction: np.ndarray
     suffix: np.ndarray
     house_no: np.ndarray
-    unit: np.ndarray             # 0 = no unit, else APT n
+    unit: np.ndarray  # 0 = no unit, else APT n
     city: np.ndarray
     zip2: np.ndarray
     lat: np.ndarray
@@ -52,8 +57,8 @@ class World:
     created: np.ndarray
     # partners: primary (one per person), move-in duplicates, placeholders (vacant premises)
     partner_num: np.ndarray
-    partner_person: np.ndarray   # -1 for placeholders
-    partner_kind: np.ndarray     # 0 primary, 1 duplicate, 2 placeholder
+    partner_person: np.ndarray  # -1 for placeholders
+    partner_kind: np.ndarray  # 0 primary, 1 duplicate, 2 placeholder
     partner_move_in: np.ndarray
     partner_premise: np.ndarray  # mailing address = this premise
     # accounts
@@ -61,19 +66,19 @@ class World:
     account_partner: np.ndarray  # index into partner arrays
     account_premise: np.ndarray
     account_open: np.ndarray
-    account_close: np.ndarray    # NaT = open
-    account_cycle: np.ndarray    # bill cycle 1..21
+    account_close: np.ndarray  # NaT = open
+    account_cycle: np.ndarray  # bill cycle 1..21
     # service points (one current meter each; some also list a previous, removed meter)
     sp_premise: np.ndarray
-    sp_commodity: np.ndarray     # 0 electric, 1 gas, 2 water
+    sp_commodity: np.ndarray  # 0 electric, 1 gas, 2 water
     sp_multiplier: np.ndarray
     sp_dials: np.ndarray
     sp_install: np.ndarray
-    sp_removed: np.ndarray       # meter removed before the run (disconnected premise): no reads expected
+    sp_removed: np.ndarray  # meter removed before the run (disconnected premise): no reads expected
     sp_has_previous: np.ndarray  # a previous meter was exchanged out before the run
     sp_exchange_day: np.ndarray  # day index of an exchange during the run, -1 none
-    sp_base_daily: np.ndarray    # mean daily usage in milli-units (Wh, milli-CCF)
-    sp_register0: np.ndarray     # register reading at the start of day 1 (units, float)
+    sp_base_daily: np.ndarray  # mean daily usage in milli-units (Wh, milli-CCF)
+    sp_register0: np.ndarray  # register reading at the start of day 1 (units, float)
     sp_rollover_day: np.ndarray  # day index whose read has wrapped past 10^dials, -1 none
     # network truth and the two systems that disagree with it
     oms_transformer: np.ndarray  # per premise, the outage system's (possibly stale) map
@@ -156,9 +161,13 @@ def build_world(params: GenerateParams) -> World:
     n_dup = len(dup_person)
     move_in = np.maximum(_dates(r, start - 365 * 25, start - 1, n), birth + 365 * 18)
     dup_move_in = _dates(r, start - 365 * 3, start - 1, n_dup)
-    partner_num = np.concatenate([
-        PARTNER_BASE + np.arange(n), DUP_PARTNER_BASE + np.arange(n_dup), PLACEHOLDER_BASE + np.arange(n_vac),
-    ])
+    partner_num = np.concatenate(
+        [
+            PARTNER_BASE + np.arange(n),
+            DUP_PARTNER_BASE + np.arange(n_dup),
+            PLACEHOLDER_BASE + np.arange(n_vac),
+        ]
+    )
     partner_person = np.concatenate([np.arange(n), dup_person, np.full(n_vac, -1)])
     partner_kind = np.concatenate([np.zeros(n, np.int8), np.ones(n_dup, np.int8), np.full(n_vac, 2, np.int8)])
     # a duplicated person's original partner lived elsewhere before (their closed account's premise)
@@ -179,7 +188,7 @@ def build_world(params: GenerateParams) -> World:
     account_open = partner_move_in[account_partner]
     n_acc = len(account_partner)
     account_close = np.full(n_acc, np.datetime64("NaT"), dtype="datetime64[D]")
-    account_close[n:n + n_dup] = dup_move_in - 1
+    account_close[n : n + n_dup] = dup_move_in - 1
     account_order = r.permutation(n_acc)  # account numbers are not in partner order
     account_num = ACCOUNT_BASE + account_order
     account_cycle = 1 + r.integers(0, 21, n_acc)
@@ -188,9 +197,13 @@ def build_world(params: GenerateParams) -> World:
     has_gas = r.random(n_prem) < 0.25
     has_water = r.random(n_prem) < 0.15
     sp_premise = np.concatenate([np.arange(n_prem), np.nonzero(has_gas)[0], np.nonzero(has_water)[0]])
-    sp_commodity = np.concatenate([
-        np.zeros(n_prem, np.int8), np.ones(int(has_gas.sum()), np.int8), np.full(int(has_water.sum()), 2, np.int8),
-    ])
+    sp_commodity = np.concatenate(
+        [
+            np.zeros(n_prem, np.int8),
+            np.ones(int(has_gas.sum()), np.int8),
+            np.full(int(has_water.sum()), 2, np.int8),
+        ]
+    )
     order = np.argsort(sp_premise * 3 + sp_commodity, kind="stable")
     sp_premise, sp_commodity = sp_premise[order], sp_commodity[order]
     n_sp = len(sp_premise)
@@ -212,7 +225,7 @@ def build_world(params: GenerateParams) -> World:
     base = np.where(is_e, 30_000, np.where(sp_commodity == 1, 1_500, 250)).astype(np.float64)
     base *= np.where(commercial[sp_premise], 8.0, 1.0) * r.lognormal(0, 0.4, n_sp)
     sp_base_daily = base
-    cap = 10.0 ** sp_dials
+    cap = 10.0**sp_dials
     reg0 = r.random(n_sp) * cap * 0.85
     # meters whose register wraps during the run: start just below 10^dials
     roll = ~sp_removed & (sp_exchange_day < 0) & (r.random(n_sp) < rate(params, "mdm.register_rollover"))
@@ -232,24 +245,62 @@ def build_world(params: GenerateParams) -> World:
     i16, i32 = np.int16, np.int32
     first, last, area, exch, line = (a.astype(i16) for a in (first, last, area, exch, line))
     email_domain, street, direction, suffix, unit, city, zip2 = (
-        a.astype(i16) for a in (email_domain, street, direction, suffix, unit, city, zip2))
+        a.astype(i16) for a in (email_domain, street, direction, suffix, unit, city, zip2)
+    )
     house_no, transformer, oms_transformer, gis_transformer = (
-        a.astype(i32) for a in (house_no, transformer, oms_transformer, gis_transformer))
+        a.astype(i32) for a in (house_no, transformer, oms_transformer, gis_transformer)
+    )
     partner_person, partner_premise, account_partner, account_premise, sp_premise = (
-        a.astype(i32) for a in (partner_person, partner_premise, account_partner, account_premise, sp_premise))
+        a.astype(i32) for a in (partner_person, partner_premise, account_partner, account_premise, sp_premise)
+    )
     account_cycle, sp_multiplier, sp_dials = (a.astype(i16) for a in (account_cycle, sp_multiplier, sp_dials))
     sp_exchange_day, sp_rollover_day = sp_exchange_day.astype(i16), sp_rollover_day.astype(i16)
     sp_base_daily = sp_base_daily.astype(np.float32)
     return World(
-        n_persons=n, first=first, last=last, is_org=is_org, birth=birth, area=area, exch=exch, line=line,
-        email_domain=email_domain, n_premises=n_prem, street=street, direction=direction, suffix=suffix,
-        house_no=house_no, unit=unit, city=city, zip2=zip2, lat=lat, lon=lon, commercial=commercial,
-        transformer=transformer, created=created, partner_num=partner_num, partner_person=partner_person,
-        partner_kind=partner_kind, partner_move_in=partner_move_in, partner_premise=partner_premise,
-        account_num=account_num, account_partner=account_partner, account_premise=account_premise,
-        account_open=account_open, account_close=account_close, account_cycle=account_cycle,
-        sp_premise=sp_premise, sp_commodity=sp_commodity, sp_multiplier=sp_multiplier, sp_dials=sp_dials,
-        sp_install=sp_install, sp_removed=sp_removed, sp_has_previous=sp_has_previous,
-        sp_exchange_day=sp_exchange_day, sp_base_daily=sp_base_daily, sp_register0=reg0,
-        sp_rollover_day=sp_rollover_day, oms_transformer=oms_transformer, gis_transformer=gis_transformer,
+        n_persons=n,
+        first=first,
+        last=last,
+        is_org=is_org,
+        birth=birth,
+        area=area,
+        exch=exch,
+        line=line,
+        email_domain=email_domain,
+        n_premises=n_prem,
+        street=street,
+        direction=direction,
+        suffix=suffix,
+        house_no=house_no,
+        unit=unit,
+        city=city,
+        zip2=zip2,
+        lat=lat,
+        lon=lon,
+        commercial=commercial,
+        transformer=transformer,
+        created=created,
+        partner_num=partner_num,
+        partner_person=partner_person,
+        partner_kind=partner_kind,
+        partner_move_in=partner_move_in,
+        partner_premise=partner_premise,
+        account_num=account_num,
+        account_partner=account_partner,
+        account_premise=account_premise,
+        account_open=account_open,
+        account_close=account_close,
+        account_cycle=account_cycle,
+        sp_premise=sp_premise,
+        sp_commodity=sp_commodity,
+        sp_multiplier=sp_multiplier,
+        sp_dials=sp_dials,
+        sp_install=sp_install,
+        sp_removed=sp_removed,
+        sp_has_previous=sp_has_previous,
+        sp_exchange_day=sp_exchange_day,
+        sp_base_daily=sp_base_daily,
+        sp_register0=reg0,
+        sp_rollover_day=sp_rollover_day,
+        oms_transformer=oms_transformer,
+        gis_transformer=gis_transformer,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,26 +29,75 @@ def _out(ctx: click.Context, param: click.Parameter, value: str) -> Path:
 
 
 @click.command("generate")
-@click.option("--customers", type=click.IntRange(min=1), required=True, metavar="N",
-              help="Number of true customers (people and organisations) in the world.")
-@click.option("--days", type=click.IntRange(min=1, max=366), required=True, metavar="D",
-              help="Number of daily delivery sets, starting at --start.")
-@click.option("--start", callback=_start, required=True, metavar="YYYY-MM-DD",
-              help="First business day delivered (day 1 carries the CIS and GIS full snapshots).")
-@click.option("--seed", type=int, required=True, metavar="S",
-              help="Random seed: the same seed and options give byte-identical files.")
-@click.option("--out", callback=_out, required=True, metavar="DIR",
-              help="Output folder: <source>/<feed>_<YYYYMMDD>[_<suffix>].<ext>, manifest.json, _truth/.")
-@click.option("--defect-rate-scale", type=click.FloatRange(min=0), default=1.0, show_default=True, metavar="X",
-              help="Multiply every defect class's default rate by X (0 = clean data).")
-@click.option("--trend", type=click.Choice(["improving", "flat", "degrading"]), default="flat",
-              show_default=True, help="How defect rates move over the days (improving: 1.6x down to 0.2x).")
-@click.option("--scale-profile", "profile", type=click.Choice(["full", "utility-month"]), default="full",
-              show_default=True,
-              help="full: every source every day, MDM for every meter. utility-month: MDM on day 1 only, "
-                   "with register reads for every meter and intervals for a 5% sample.")
-def command(customers: int, days: int, start: date, seed: int, out: Path, defect_rate_scale: float,
-            trend: str, profile: str) -> None:
+@click.option(
+    "--customers",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="Number of true customers (people and organisations) in the world.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=366),
+    required=True,
+    metavar="D",
+    help="Number of daily delivery sets, starting at --start.",
+)
+@click.option(
+    "--start",
+    callback=_start,
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="First business day delivered (day 1 carries the CIS and GIS full snapshots).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    required=True,
+    metavar="S",
+    help="Random seed: the same seed and options give byte-identical files.",
+)
+@click.option(
+    "--out",
+    callback=_out,
+    required=True,
+    metavar="DIR",
+    help="Output folder: <source>/<feed>_<YYYYMMDD>[_<suffix>].<ext>, manifest.json, _truth/.",
+)
+@click.option(
+    "--defect-rate-scale",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="X",
+    help="Multiply every defect class's default rate by X (0 = clean data).",
+)
+@click.option(
+    "--trend",
+    type=click.Choice(["improving", "flat", "degrading"]),
+    default="flat",
+    show_default=True,
+    help="How defect rates move over the days (improving: 1.6x down to 0.2x).",
+)
+@click.option(
+    "--scale-profile",
+    "profile",
+    type=click.Choice(["full", "utility-month"]),
+    default="full",
+    show_default=True,
+    help="full: every source every day, MDM for every meter. utility-month: MDM on day 1 only, "
+    "with register reads for every meter and intervals for a 5% sample.",
+)
+def command(
+    customers: int,
+    days: int,
+    start: date,
+    seed: int,
+    out: Path,
+    defect_rate_scale: float,
+    trend: str,
+    profile: str,
+) -> None:
     """Generate synthetic deliveries from the six source systems with a ground-truth defect manifest.
 
     Writes one consistent world (customers, accounts, premises, service points, meters, tariffs) as the
@@ -59,12 +109,23 @@ def command(customers: int, days: int, start: date, seed: int, out: Path, defect
     from loaders.synth.generator import STEPS_PER_DAY, generate
     from loaders.synth.params import GenerateParams
 
-    params = GenerateParams(customers=customers, days=days, start=start, seed=seed, out=out,
-                            defect_rate_scale=defect_rate_scale, trend=trend,  # type: ignore[arg-type]
-                            profile=profile)  # type: ignore[arg-type]
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TimeElapsedColumn())
-    with Progress(*columns, transient=True, disable=not click.get_text_stream("stderr").isatty()) as bar:
+    params = GenerateParams(
+        customers=customers,
+        days=days,
+        start=start,
+        seed=seed,
+        out=out,
+        defect_rate_scale=defect_rate_scale,
+        trend=trend,  # type: ignore[arg-type]
+        profile=profile,
+    )  # type: ignore[arg-type]
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("generating", total=days * STEPS_PER_DAY)
 
         def tick(label: str) -> None:

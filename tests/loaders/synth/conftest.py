@@ -17,6 +17,7 @@ from synth_files import PARAMS  # noqa: E402
 from loaders.synth.generator import generate  # noqa: E402
 from loaders.synth.params import GenerateParams  # noqa: E402
 
+
 @pytest.fixture(scope="session")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("synth")
@@ -27,5 +28,3 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def manifest(out: Path) -> dict[str, Any]:
     return json.loads((out / "manifest.json").read_text())
-
-

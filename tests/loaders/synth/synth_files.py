@@ -11,7 +11,9 @@ from typing import Any
 
 # 2026-10-31 (a Saturday: no bills) to 2026-11-05: covers the fall-back DST day and a month start (GIS again).
 # A high defect scale makes every class occur in a small world.
-PARAMS: dict[str, Any] = dict(customers=1200, days=6, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0)
+PARAMS: dict[str, Any] = dict(
+    customers=1200, days=6, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0
+)
 
 
 def read_delimited(path: Path, sep: str) -> tuple[list[str], list[list[str]]]:
@@ -37,7 +39,7 @@ def records(out: Path, delivery: dict[str, Any]) -> list[dict[str, Any]]:
     return _records(str(out / delivery["path"]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _records(name: str) -> list[dict[str, Any]]:
     path = Path(name)
     if path.suffix == ".jsonl":
@@ -63,11 +65,21 @@ def instances(manifest: dict[str, Any], cls: str, feed: str | None = None) -> li
     for g in manifest["defects"][cls]["instances"]:
         if feed is not None and g["feed"] != feed:
             continue
-        extra = [k for k in g if k not in ("file", "feed", "column", "key_fields", "rows", "keys", "delivered",
-                                           "clean")]
+        extra = [
+            k
+            for k in g
+            if k not in ("file", "feed", "column", "key_fields", "rows", "keys", "delivered", "clean")
+        ]
         for i in range(len(g["rows"])):
-            item = {"file": g["file"], "feed": g["feed"], "column": g["column"], "row": g["rows"][i],
-                    "key": g["keys"][i], "delivered": g["delivered"][i], "clean": g["clean"][i]}
+            item = {
+                "file": g["file"],
+                "feed": g["feed"],
+                "column": g["column"],
+                "row": g["rows"][i],
+                "key": g["keys"][i],
+                "delivered": g["delivered"][i],
+                "clean": g["clean"][i],
+            }
             item.update({k: g[k][i] for k in extra})
             flat.append(item)
     return flat

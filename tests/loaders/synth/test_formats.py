@@ -1,4 +1,4 @@
-"""Every delivery parses with a standard parser, matches the FEEDS contract, and matches its manifest entry."""
+"""Every delivery parses with a standard parser, matches the FEEDS contract and its manifest entry."""
 
 from __future__ import annotations
 
@@ -13,15 +13,18 @@ from synth_files import PARAMS, files, read_delimited, read_jsonl
 
 from warehouse.schema.staging import FEEDS, SOURCES
 
-NAME = re.compile(r"^(?P<source>[a-z]+)/(?P<feed>[a-z_]+)_(?P<date>\d{8})(?:_(?P<suffix>[a-z]+))?\.(?P<ext>[a-z]+)$")
+NAME = re.compile(
+    r"^(?P<source>[a-z]+)/(?P<feed>[a-z_]+)_(?P<date>\d{8})(?:_(?P<suffix>[a-z]+))?\.(?P<ext>[a-z]+)$"
+)
 ATOM = "{http://www.w3.org/2005/Atom}"
 ESPI = "{http://naesb.org/espi}"
 
 
 def test_every_delivery_is_listed_hashed_and_counted(out: Path, manifest: dict[str, Any]) -> None:
     listed = {d["path"] for d in manifest["deliveries"]}
-    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
-               and p.parts[len(out.parts)] in SOURCES}
+    on_disk = {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.parts[len(out.parts)] in SOURCES
+    }
     assert listed == on_disk
     for d in manifest["deliveries"]:
         data = (out / d["path"]).read_bytes()
@@ -50,7 +53,11 @@ def test_deliveries_are_in_load_order(manifest: dict[str, Any]) -> None:
     keys = [(d["date"], SOURCES.index(d["source"])) for d in manifest["deliveries"]]
     assert keys == sorted(keys)
     first_day = [d for d in manifest["deliveries"] if d["date"] == manifest["deliveries"][0]["date"]]
-    assert {d["feed"] for d in first_day if d["kind"] == "full"} >= {"cis_customer", "cis_account", "gis_premise"}
+    assert {d["feed"] for d in first_day if d["kind"] == "full"} >= {
+        "cis_customer",
+        "cis_account",
+        "gis_premise",
+    }
     assert {d["feed"] for d in manifest["deliveries"]} == set(FEEDS) - {"workorders_interruption"}
 
 
@@ -73,8 +80,11 @@ def test_espi_is_green_button_atom(out: Path, manifest: dict[str, Any]) -> None:
         rt = root.find(f".//{ESPI}ReadingType")
         assert rt is not None and rt.findtext(f"{ESPI}uom") == "72"
         assert rt.findtext(f"{ESPI}powerOfTenMultiplier") == "0"
-        titles = {e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry") if e.find(f".//{ESPI}UsagePoint")
-                  is not None}
+        titles = {
+            e.findtext(f"{ATOM}title")
+            for e in root.findall(f"{ATOM}entry")
+            if e.find(f".//{ESPI}UsagePoint") is not None
+        }
         assert titles and all(t.startswith("SP") for t in titles)
         for e in root.findall(f"{ATOM}entry"):
             block = e.find(f".//{ESPI}IntervalBlock")
@@ -90,8 +100,11 @@ def test_espi_is_green_button_atom(out: Path, manifest: dict[str, Any]) -> None:
 
 
 def test_lockbox_layout_and_control_totals(out: Path, manifest: dict[str, Any]) -> None:
-    mismatched = {(g["file"], k[0]) for g in manifest["defects"]["payments.batch_total_mismatch"]["instances"]
-                  for k in g["keys"]}
+    mismatched = {
+        (g["file"], k[0])
+        for g in manifest["defects"]["payments.batch_total_mismatch"]["instances"]
+        for k in g["keys"]
+    }
     for d in files(manifest, "payments_lockbox"):
         lines = (out / d["path"]).read_text().splitlines()
         assert all(len(x) == 80 for x in lines)
@@ -108,22 +121,27 @@ def test_lockbox_layout_and_control_totals(out: Path, manifest: dict[str, Any]) 
                 batch, count, amount = x[17:22], int(x[22:28]), int(x[28:42])
                 assert count == len(details[batch])
                 agrees = amount == sum(details[batch])
-                assert agrees != ((d["path"], batch) in mismatched or
-                                  (d["kind"] == "resend" and (d["path"].replace("_resend", ""), batch) in mismatched))
+                assert agrees != (
+                    (d["path"], batch) in mismatched
+                    or (d["kind"] == "resend" and (d["path"].replace("_resend", ""), batch) in mismatched)
+                )
         trailer = lines[-1]
         assert int(trailer[17:25]) == len(lines)
         assert int(trailer[25:41]) == total
 
 
 def test_dst_days_have_92_or_100_quarter_hours_and_offsets_tell_the_repeated_hour_apart(
-        out: Path, manifest: dict[str, Any]) -> None:
+    out: Path, manifest: dict[str, Any]
+) -> None:
     d = next(x for x in files(manifest, "mdm_interval") if x["date"] == "2026-11-01")
     header, rows = read_delimited(out / d["path"], ",")
     ix = {c: i for i, c in enumerate(header)}
     per_sp: dict[str, set[tuple[str, str]]] = {}
     for r in rows:
         if r[ix["interval_minutes"]] == "15" and r[ix["received_at"]] == "2026-11-02T02:00:00":
-            per_sp.setdefault(r[ix["service_point_id"]], set()).add((r[ix["interval_end_local"]], r[ix["utc_offset"]]))
+            per_sp.setdefault(r[ix["service_point_id"]], set()).add(
+                (r[ix["interval_end_local"]], r[ix["utc_offset"]])
+            )
     counts = [len(v) for v in per_sp.values()]
     assert max(set(counts), key=counts.count) == 100
     full = next(v for v in per_sp.values() if len(v) == 100)

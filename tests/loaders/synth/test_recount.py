@@ -1,4 +1,4 @@
-"""Re-count every defect class in the written files, independently of the generator, and compare with the manifest.
+"""Re-count every defect class in the written files, independently of the generator; compare to the manifest.
 
 Where a rule can find a defect in the files alone (a fake email, a negative interval, a batch total that
 disagrees with its details), the test counts by that rule and expects the manifest's count exactly. Where
@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from synth_files import all_records, files, instances, read_delimited, records
+from synth_files import all_records, files, instances, records
 
 from loaders.synth.defects import DEFECTS
 
@@ -36,21 +36,33 @@ def test_every_defect_class_is_present_and_counted(manifest: dict[str, Any]) -> 
         assert entry["count"] > 0, f"{name} never injected in the test world"
 
 
-# --- CIS -------------------------------------------------------------------------------------------------------
+# --- CIS -------------------------------------------------------------------------------------------
+
 
 def test_cis_customer_rules(out: Path, manifest: dict[str, Any]) -> None:
     recs = all_records(out, manifest, "cis_customer")
     multi = sum(1 for _, _, r in recs if " & " in r["full_name"] or r["full_name"].startswith("ESTATE OF "))
     assert multi == count(manifest, "cis.multi_party_name")
-    fakes = {"none@none.com", "noemail@noemail.com", "na@na.com", "x@x.com", "000-000-0000", "999-999-9999",
-             "(000) 000-0000", "111-111-1111"}
+    fakes = {
+        "none@none.com",
+        "noemail@noemail.com",
+        "na@na.com",
+        "x@x.com",
+        "000-000-0000",
+        "999-999-9999",
+        "(000) 000-0000",
+        "111-111-1111",
+    }
     fake = sum((r["email"] in fakes) + (r["phone"] in fakes) for _, _, r in recs)
     assert fake == count(manifest, "cis.fake_contact")
     placeholders = {"OCCUPANT", "VACANT UNIT", "CURRENT RESIDENT", "OWNER UNKNOWN"}
-    assert sum(r["full_name"] in placeholders for _, _, r in recs) == count(manifest, "cis.placeholder_customer")
+    assert sum(r["full_name"] in placeholders for _, _, r in recs) == count(
+        manifest, "cis.placeholder_customer"
+    )
     # address variants are spelled out in mixed case; the standard form is upper case
     assert sum(r["mail_street"] != r["mail_street"].upper() for _, _, r in recs) == count(
-        manifest, "cis.address_variant")
+        manifest, "cis.address_variant"
+    )
     for i in instances(manifest, "cis.day_month_swap"):
         d, c = i["delivered"], i["clean"]
         assert d == c[:4] + c[6:8] + c[4:6] and d != c
@@ -80,7 +92,8 @@ def test_cis_rebill_without_cancel(out: Path, manifest: dict[str, Any]) -> None:
     assert all(lines[r["bill_id"]] >= 1 for r in bills)
 
 
-# --- MDM -------------------------------------------------------------------------------------------------------
+# --- MDM -------------------------------------------------------------------------------------------
+
 
 def _intervals(out: Path, manifest: dict[str, Any]) -> list[tuple[str, str, list[dict[str, str]]]]:
     return [(d["path"], d["date"], records(out, d)) for d in files(manifest, "mdm_interval")]
@@ -95,7 +108,7 @@ def _expected(day: str, minutes: int) -> int:
 
 def test_mdm_interval_rules(out: Path, manifest: dict[str, Any]) -> None:
     negative = zero = midnight = dups = 0
-    for path, day, recs in _intervals(out, manifest):
+    for _path, day, recs in _intervals(out, manifest):
         seen: set[tuple[str, ...]] = set()
         for r in recs:
             v = float(r["value"])
@@ -133,8 +146,15 @@ def test_mdm_gaps_counted_in_utc_and_backfilled(out: Path, manifest: dict[str, A
 
 def test_mdm_rows_hold_what_the_manifest_says(out: Path, manifest: dict[str, Any]) -> None:
     cache: dict[str, list[dict[str, str]]] = {}
-    for cls in ("mdm.spike", "mdm.negative", "mdm.zero_run", "mdm.flat_line", "mdm.unit_mixup", "mdm.duplicate",
-                "mdm.start_of_interval"):
+    for cls in (
+        "mdm.spike",
+        "mdm.negative",
+        "mdm.zero_run",
+        "mdm.flat_line",
+        "mdm.unit_mixup",
+        "mdm.duplicate",
+        "mdm.start_of_interval",
+    ):
         for i in instances(manifest, cls):
             recs = cache.setdefault(i["file"], records(out, {"path": i["file"]}))
             rec = recs[i["row"] - 1]
@@ -183,9 +203,12 @@ def test_mdm_register_rules(out: Path, manifest: dict[str, Any]) -> None:
 
 
 def test_mdm_exchange_in_intervals_and_cis(out: Path, manifest: dict[str, Any]) -> None:
-    ex = {(i["file"].split("_")[-1][:8], i["key"][0]) for i in instances(manifest, "mdm.meter_exchange", "mdm_register")}
+    ex = {
+        (i["file"].split("_")[-1][:8], i["key"][0])
+        for i in instances(manifest, "mdm.meter_exchange", "mdm_register")
+    }
     seen = set()
-    for path, day, recs in _intervals(out, manifest):
+    for _path, day, recs in _intervals(out, manifest):
         serials: dict[str, set[str]] = defaultdict(set)
         on_time = f"{date.fromisoformat(day) + timedelta(days=1)}T02:00:00"
         for r in recs:
@@ -197,28 +220,38 @@ def test_mdm_exchange_in_intervals_and_cis(out: Path, manifest: dict[str, Any]) 
     assert len(cis) == 2 * len(ex)
 
 
-# --- CRM -------------------------------------------------------------------------------------------------------
+# --- CRM -------------------------------------------------------------------------------------------
+
 
 def test_crm_rules(out: Path, manifest: dict[str, Any]) -> None:
     inter = all_records(out, manifest, "crm_interaction")
     assert sum(r["account_text"] is None for _, _, r in inter) == count(manifest, "crm.unlinked_interaction")
     odd = 0
     for feed in ("crm_contact", "crm_case", "crm_interaction"):
-        odd += sum(1 for _, _, r in all_records(out, manifest, feed)
-                   if r["account_text"] is not None and not re.fullmatch(r"\d{12}", r["account_text"]))
+        odd += sum(
+            1
+            for _, _, r in all_records(out, manifest, feed)
+            if r["account_text"] is not None and not re.fullmatch(r"\d{12}", r["account_text"])
+        )
     assert odd == count(manifest, "crm.account_format")
     for i in instances(manifest, "crm.account_format"):
         assert re.sub(r"\D", "", i["delivered"]).zfill(12) == i["clean"]
     for i in instances(manifest, "crm.utc_timestamp"):
         local = datetime.fromisoformat(i["clean"]).replace(tzinfo=TZ)
-        assert datetime.fromisoformat(i["delivered"]) == local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-    contacts = [line.split(",") for line in (out / manifest["truth"]["identity"]["path"]).read_text().splitlines()
-                if ",crm_contact," in line]
+        assert datetime.fromisoformat(i["delivered"]) == local.astimezone(ZoneInfo("UTC")).replace(
+            tzinfo=None
+        )
+    contacts = [
+        line.split(",")
+        for line in (out / manifest["truth"]["identity"]["path"]).read_text().splitlines()
+        if ",crm_contact," in line
+    ]
     persons = Counter(c[5] for c in contacts)
     assert sum(n - 1 for n in persons.values()) == count(manifest, "crm.duplicate_signup")
 
 
-# --- Payments --------------------------------------------------------------------------------------------------
+# --- Payments --------------------------------------------------------------------------------------
+
 
 def test_payment_rules(out: Path, manifest: dict[str, Any]) -> None:
     hashes = Counter(d["sha256"] for d in files(manifest, "payments_lockbox"))
@@ -235,7 +268,9 @@ def test_payment_rules(out: Path, manifest: dict[str, Any]) -> None:
                 mismatch += int(line[28:42]) != sums[line[17:22]]
     assert mismatch == count(manifest, "payments.batch_total_mismatch")
     card = all_records(out, manifest, "payments_card")
-    assert sum("." not in r["amount"] for _, _, r in card) == count(manifest, "payments.cents_dollars", "payments_card")
+    assert sum("." not in r["amount"] for _, _, r in card) == count(
+        manifest, "payments.cents_dollars", "payments_card"
+    )
     # against the truth: the account each payment was meant for
     truth = {}
     for line in (out / manifest["truth"]["identity"]["path"]).read_text().splitlines():
@@ -265,21 +300,26 @@ def test_payment_rules(out: Path, manifest: dict[str, Any]) -> None:
         assert len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
 
 
-# --- Work & outage ---------------------------------------------------------------------------------------------
+# --- Work & outage ---------------------------------------------------------------------------------
+
 
 def test_workorder_rules(out: Path, manifest: dict[str, Any]) -> None:
     orders = all_records(out, manifest, "workorders_order")
     late = sum(1 for _, _, r in orders if (r["completed_at"] or "").endswith("T23:45:00"))
     assert late == count(manifest, "workorders.late_bulk_completion")
     outages = all_records(out, manifest, "workorders_outage")
-    assert sum(r["restored_at"] is None for _, _, r in outages) == count(manifest, "workorders.missing_restore")
+    assert sum(r["restored_at"] is None for _, _, r in outages) == count(
+        manifest, "workorders.missing_restore"
+    )
     by_row = {(f, n): r for f, n, r in outages}
     for i in instances(manifest, "workorders.stale_transformer_map"):
         o = by_row[(i["file"], i["row"])]
         sps = [x["service_point_id"] for x in o["interruptions"]]
         if i["kind"] == "included_wrongly":
             x = o["interruptions"][i["interruption_index"] - 1]
-            assert x["service_point_id"] == i["key"][1] and x["transformer_id"] == i["delivered"] != i["clean"]
+            assert (
+                x["service_point_id"] == i["key"][1] and x["transformer_id"] == i["delivered"] != i["clean"]
+            )
         else:
             assert i["key"][1] not in sps and i["clean"] == o["transformer_id"]
     snapshot = next(d for d in files(manifest, "cis_service_point") if d["kind"] == "full")
@@ -288,10 +328,13 @@ def test_workorder_rules(out: Path, manifest: dict[str, Any]) -> None:
     for i in instances(manifest, "workorders.old_meter"):
         r = by_order[(i["file"], i["row"])]
         assert r["meter_serial"] == i["delivered"] != i["clean"]
-        assert i["delivered"] in removed or i["delivered"][1:].startswith("1")  # pre-run or exchanged-out serial
+        assert i["delivered"] in removed or i["delivered"][1:].startswith(
+            "1"
+        )  # pre-run or exchanged-out serial
 
 
-# --- GIS -------------------------------------------------------------------------------------------------------
+# --- GIS -------------------------------------------------------------------------------------------
+
 
 def test_gis_rules(out: Path, manifest: dict[str, Any]) -> None:
     snapshot = next(d for d in files(manifest, "cis_premise") if d["kind"] == "full")
@@ -299,14 +342,56 @@ def test_gis_rules(out: Path, manifest: dict[str, Any]) -> None:
     for d in files(manifest, "gis_premise"):
         recs = records(out, d)
         gis_ids = {r["premise_id"] for r in recs}
-        mine = lambda cls: sum(1 for i in instances(manifest, cls) if i["file"] == d["path"])  # noqa: E731
+
+        def mine(cls: str, path: str = d["path"]) -> int:
+            return sum(1 for i in instances(manifest, cls) if i["file"] == path)
+
         assert len(set(cis) - gis_ids) == mine("gis.premise_only_in_cis")
         assert len(gis_ids - set(cis)) == mine("gis.premise_only_in_gis")
         assert sum(r["geometry_wkt"] == "POINT (0 0)" for r in recs) == mine("gis.null_island")
         xs = [float(r["geometry_wkt"][7:-1].split()[0]) for r in recs]
         assert sum(x > 0 for x in xs) == mine("gis.swapped_coordinates")  # longitudes here are all west (< 0)
-        assert sum(1 for r in recs if r["premise_id"] in cis and cis[r["premise_id"]]["unit"] and not r["unit"]) == \
-            mine("gis.missing_unit")
+        assert sum(
+            1 for r in recs if r["premise_id"] in cis and cis[r["premise_id"]]["unit"] and not r["unit"]
+        ) == mine("gis.missing_unit")
         for i in instances(manifest, "gis.wrong_transformer"):
             if i["file"] == d["path"]:
                 assert recs[i["row"] - 1]["transformer_id"] == i["delivered"] != i["clean"]
+
+
+# --- every listed row holds the delivered value ----------------------------------------------------
+
+# lockbox detail/total fields by (1-based, inclusive) position, as documented in loaders/synth/payments.py
+LOCKBOX = {
+    ("6", "account_number"): (28, 47),
+    ("6", "amount_cents"): (48, 59),
+    ("7", "total_amount_cents"): (29, 42),
+}
+
+
+def test_every_listed_row_holds_the_delivered_value(out: Path, manifest: dict[str, Any]) -> None:
+    checked = 0
+    for cls, entry in manifest["defects"].items():
+        for g in entry["instances"]:
+            if (
+                g["column"] is None
+                or g["feed"] == "workorders_interruption"
+                or g["feed"].startswith("mdm_espi")
+            ):
+                continue
+            path = out / g["file"]
+            for row, delivered in zip(g["rows"], g["delivered"], strict=True):
+                if row is None:
+                    continue
+                if g["feed"] == "payments_lockbox":
+                    line = path.read_text().splitlines()[row - 1]
+                    a, b = LOCKBOX[(line[0], g["column"])]
+                    assert line[a - 1 : b].strip() == delivered, (cls, g["file"], row)
+                else:
+                    rec = records(out, {"path": g["file"]})[row - 1]
+                    value = rec[g["column"]]
+                    assert (str(value) if value is not None else None) == (
+                        str(delivered) if delivered is not None else None
+                    ), (cls, g["file"], row)
+                checked += 1
+    assert checked > 1000
