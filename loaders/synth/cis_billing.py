@@ -14,7 +14,7 @@ import pyarrow as pa
 from loaders.synth import formats as F
 from loaders.synth import people as P
 from loaders.synth import vocab
-from loaders.synth.cis_master import _tariff
+from loaders.synth.cis_master import tariff_index
 from loaders.synth.defects import DefectLog, rate
 from loaders.synth.formats import Deliveries
 from loaders.synth.params import GenerateParams, rng
@@ -57,7 +57,7 @@ def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[np.ndarr
     g = np.nonzero(world.sp_commodity == 1)[0]
     gas_sp[world.sp_premise[g]] = g
     kwh = np.round(world.sp_base_daily[e_sp[prem]] * 30 / 1000 * noise).astype(np.int64)
-    tariff = _tariff(world, world.account_num[acc], prem)
+    tariff = tariff_index(world, world.account_num[acc], prem)
     gsp = gas_sp[prem]
     has_gas = gsp >= 0
     ccf = np.where(has_gas, np.round(world.sp_base_daily[np.maximum(gsp, 0)] * 30 / 1000), 0).astype(np.int64)

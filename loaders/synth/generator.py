@@ -6,7 +6,17 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from loaders.synth import cis_billing, cis_master, crm, gis, mdm, payments, workorders
+from loaders.synth import (
+    cis_billing,
+    cis_master,
+    crm,
+    gis,
+    mdm,
+    mdm_intervals,
+    mdm_registers,
+    payments,
+    workorders,
+)
 from loaders.synth.defects import DefectLog
 from loaders.synth.espi import write_espi
 from loaders.synth.formats import Deliveries
@@ -63,8 +73,8 @@ def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
         if params.profile == "full" or d == 0:
             usage = mdm.day_usage(world, params, d)
             removed = mdm.removed_reads(world, params, d)
-            espi = mdm.write_intervals(world, params, d, deliveries, log, mdm_state, usage, removed)
-            mdm.write_registers(world, params, d, deliveries, log, mdm_state, usage, removed)
+            espi = mdm_intervals.write_intervals(world, params, d, deliveries, log, mdm_state, usage, removed)
+            mdm_registers.write_registers(world, params, d, deliveries, log, mdm_state, usage, removed)
             labels = dict(zip(espi, mdm.sp_ids(list(espi)).to_pylist(), strict=True))
             write_espi(day, espi, labels, deliveries)
         tick(f"{day} mdm")
@@ -77,7 +87,7 @@ def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
         if gis.due(params, d):
             gis.write_export(world, params, d, deliveries, log)
         tick(f"{day} gis")
-    mdm.flush_gaps(world, params, log, mdm_state)
+    mdm_intervals.flush_gaps(world, params, log, mdm_state)
     truth_extra = {
         "true_customer_count": world.n_persons + cis_state.new_persons,
         "persons_at_start": world.n_persons,
