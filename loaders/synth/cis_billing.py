@@ -7,6 +7,7 @@ Bills go out on business days; the i-th business day of the run bills cycle (i m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -49,7 +50,7 @@ def business_day_index(params: GenerateParams, d: int) -> int | None:
     return sum(1 for x in dates[:d] if x.weekday() < 5)
 
 
-def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, ...]:
+def _amounts(world: World, acc: np.ndarray, noise: np.ndarray) -> tuple[Any, ...]:
     """kWh, CCF, has-gas, tariff and the charges in cents (fixed, energy, gas, tax, total) of a bill."""
     prem = world.account_premise[acc]
     e_sp = np.nonzero(world.sp_commodity == 0)[0]  # one electric service point per premise, in premise order

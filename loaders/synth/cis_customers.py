@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -164,7 +165,7 @@ def _customer_chunk(
         column: str | None,
         delivered: pa.Array | None = None,
         clean: pa.Array | None = None,
-        **extra: object,
+        **extra: Any,
     ) -> None:
         sel = pa.array(m)
         log.add(

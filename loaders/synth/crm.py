@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -176,7 +177,7 @@ def _contacts(
             column: str | None,
             delivered: pa.Array | None,
             clean: pa.Array | None,
-            **extra: object,
+            **extra: Any,
         ) -> None:
             sel = pa.array(m)
             log.add(

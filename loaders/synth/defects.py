@@ -15,6 +15,8 @@ import numpy as np
 
 from loaders.synth.params import GenerateParams
 
+Values = Sequence[Any] | np.ndarray  # one entry per instance
+
 
 @dataclass(frozen=True)
 class DefectClass:
@@ -321,12 +323,12 @@ class DefectLog:
         file: str,
         feed: str,
         key_fields: Sequence[str],
-        rows: Sequence[Any],
-        keys: Sequence[Any],
+        rows: Values,
+        keys: Values,
         column: str | None = None,
-        delivered: Sequence[Any] | None = None,
-        clean: Sequence[Any] | None = None,
-        **extra: Sequence[Any],
+        delivered: Values | None = None,
+        clean: Values | None = None,
+        **extra: Values,
     ) -> None:
         """Record len(rows) instances of defect `name` in `file` (rows are 1-based source row numbers)."""
         if name not in DEFECTS:

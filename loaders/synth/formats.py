@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-Col = pa.Array | pa.ChunkedArray | str
+Col: TypeAlias = "pa.Array | pa.ChunkedArray | str"
 
 
 def as_str(values: Any) -> pa.Array:

@@ -6,6 +6,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from loaders.synth import (
     cis_billing,
     cis_master,
@@ -75,7 +77,9 @@ def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
             removed = mdm.removed_reads(world, params, d)
             espi = mdm_intervals.write_intervals(world, params, d, deliveries, log, mdm_state, usage, removed)
             mdm_registers.write_registers(world, params, d, deliveries, log, mdm_state, usage, removed)
-            labels = dict(zip(espi, mdm.sp_ids(list(espi)).to_pylist(), strict=True))
+            labels = dict(
+                zip(espi, mdm.sp_ids(np.array(list(espi), dtype=np.int64)).to_pylist(), strict=True)
+            )
             write_espi(day, espi, labels, deliveries)
         tick(f"{day} mdm")
         crm.write_day(world, params, d, crm_state, deliveries, log, truth)

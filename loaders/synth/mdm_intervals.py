@@ -8,6 +8,7 @@ categorical draw per meter and day), so every affected row has exactly one cause
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -178,7 +179,7 @@ def _chunk(
         off = g.end_offset.take(pa.array(kk)).to_pylist()
         return [[s, "1", t, o] for s, t, o in zip(sp_ids(sps[ii]).to_pylist(), ts, off, strict=True)]
 
-    def record(name: str, ii: np.ndarray, kk: np.ndarray, **extra: object) -> None:
+    def record(name: str, ii: np.ndarray, kk: np.ndarray, **extra: Any) -> None:
         if not len(ii):
             return
         _, first = np.unique(ii, return_index=True)

@@ -182,7 +182,10 @@ def _outages(
     lines: list[str] = []
     wrong_rows, wrong_idx, wrong_keys, wrong_del, wrong_clean = [], [], [], [], []
     missed_keys, missed_clean, missed_rows = [], [], []
-    miss_rows, miss_keys, miss_del, miss_clean = [], [], [], []
+    miss_rows: list[int] = []
+    miss_keys: list[str] = []
+    miss_del: list[None] = []
+    miss_clean: list[str] = []
     for j, t in enumerate(txs):
         oid = f"OUT{state.next_outage:08d}"
         state.next_outage += 1

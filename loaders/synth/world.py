@@ -242,65 +242,91 @@ def build_world(params: GenerateParams) -> World:
 
     # Narrow dtypes keep the 2M-customer world near 300 MB; arithmetic on them is done in int64 by callers
     # that could overflow (ids are widened where they are formatted).
-    i16, i32 = np.int16, np.int32
-    first, last, area, exch, line = (a.astype(i16) for a in (first, last, area, exch, line))
-    email_domain, street, direction, suffix, unit, city, zip2 = (
-        a.astype(i16) for a in (email_domain, street, direction, suffix, unit, city, zip2)
-    )
-    house_no, transformer, oms_transformer, gis_transformer = (
-        a.astype(i32) for a in (house_no, transformer, oms_transformer, gis_transformer)
-    )
-    partner_person, partner_premise, account_partner, account_premise, sp_premise = (
-        a.astype(i32) for a in (partner_person, partner_premise, account_partner, account_premise, sp_premise)
-    )
-    account_cycle, sp_multiplier, sp_dials = (a.astype(i16) for a in (account_cycle, sp_multiplier, sp_dials))
-    sp_exchange_day, sp_rollover_day = sp_exchange_day.astype(i16), sp_rollover_day.astype(i16)
-    sp_base_daily = sp_base_daily.astype(np.float32)
+    # Narrow dtypes keep the 2M-customer world near 300 MB; callers widen to int64 wherever arithmetic
+    # could overflow (ids are widened where they are formatted).
+    narrow = {
+        np.int16: (
+            first,
+            last,
+            area,
+            exch,
+            line,
+            email_domain,
+            street,
+            direction,
+            suffix,
+            unit,
+            city,
+            zip2,
+            account_cycle,
+            sp_multiplier,
+            sp_dials,
+            sp_exchange_day,
+            sp_rollover_day,
+        ),
+        np.int32: (
+            house_no,
+            transformer,
+            oms_transformer,
+            gis_transformer,
+            partner_person,
+            partner_premise,
+            account_partner,
+            account_premise,
+            sp_premise,
+        ),
+        np.float32: (sp_base_daily,),
+    }
+    small = {id(a): a.astype(t) for t, arrays in narrow.items() for a in arrays}
+
+    def n_(a: np.ndarray) -> np.ndarray:
+        return small.get(id(a), a)
+
     return World(
         n_persons=n,
-        first=first,
-        last=last,
-        is_org=is_org,
-        birth=birth,
-        area=area,
-        exch=exch,
-        line=line,
-        email_domain=email_domain,
+        first=n_(first),
+        last=n_(last),
+        is_org=n_(is_org),
+        birth=n_(birth),
+        area=n_(area),
+        exch=n_(exch),
+        line=n_(line),
+        email_domain=n_(email_domain),
         n_premises=n_prem,
-        street=street,
-        direction=direction,
-        suffix=suffix,
-        house_no=house_no,
-        unit=unit,
-        city=city,
-        zip2=zip2,
-        lat=lat,
-        lon=lon,
-        commercial=commercial,
-        transformer=transformer,
-        created=created,
-        partner_num=partner_num,
-        partner_person=partner_person,
-        partner_kind=partner_kind,
-        partner_move_in=partner_move_in,
-        partner_premise=partner_premise,
-        account_num=account_num,
-        account_partner=account_partner,
-        account_premise=account_premise,
-        account_open=account_open,
-        account_close=account_close,
-        account_cycle=account_cycle,
-        sp_premise=sp_premise,
-        sp_commodity=sp_commodity,
-        sp_multiplier=sp_multiplier,
-        sp_dials=sp_dials,
-        sp_install=sp_install,
-        sp_removed=sp_removed,
-        sp_has_previous=sp_has_previous,
-        sp_exchange_day=sp_exchange_day,
-        sp_base_daily=sp_base_daily,
-        sp_register0=reg0,
-        sp_rollover_day=sp_rollover_day,
-        oms_transformer=oms_transformer,
-        gis_transformer=gis_transformer,
+        street=n_(street),
+        direction=n_(direction),
+        suffix=n_(suffix),
+        house_no=n_(house_no),
+        unit=n_(unit),
+        city=n_(city),
+        zip2=n_(zip2),
+        lat=n_(lat),
+        lon=n_(lon),
+        commercial=n_(commercial),
+        transformer=n_(transformer),
+        created=n_(created),
+        partner_num=n_(partner_num),
+        partner_person=n_(partner_person),
+        partner_kind=n_(partner_kind),
+        partner_move_in=n_(partner_move_in),
+        partner_premise=n_(partner_premise),
+        account_num=n_(account_num),
+        account_partner=n_(account_partner),
+        account_premise=n_(account_premise),
+        account_open=n_(account_open),
+        account_close=n_(account_close),
+        account_cycle=n_(account_cycle),
+        sp_premise=n_(sp_premise),
+        sp_commodity=n_(sp_commodity),
+        sp_multiplier=n_(sp_multiplier),
+        sp_dials=n_(sp_dials),
+        sp_install=n_(sp_install),
+        sp_removed=n_(sp_removed),
+        sp_has_previous=n_(sp_has_previous),
+        sp_exchange_day=n_(sp_exchange_day),
+        sp_base_daily=n_(sp_base_daily),
+        sp_register0=n_(reg0),
+        sp_rollover_day=n_(sp_rollover_day),
+        oms_transformer=n_(oms_transformer),
+        gis_transformer=n_(gis_transformer),
     )

@@ -117,8 +117,8 @@ def command(
         out=out,
         defect_rate_scale=defect_rate_scale,
         trend=trend,  # type: ignore[arg-type]
-        profile=profile,
-    )  # type: ignore[arg-type]
+        profile=profile,  # type: ignore[arg-type]
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
