@@ -12,7 +12,7 @@ from typing import Any
 # 2026-10-31 (a Saturday: no bills) to 2026-11-05: covers the fall-back DST day and a month start (GIS again).
 # A high defect scale makes every class occur in a small world.
 PARAMS: dict[str, Any] = dict(
-    customers=1200, days=6, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0
+    customers=800, days=6, start=date(2026, 10, 31), seed=11, defect_rate_scale=10.0
 )
 
 

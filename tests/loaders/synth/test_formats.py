@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from synth_files import PARAMS, files, read_delimited, read_jsonl
+from synth_files import PARAMS, files, read_delimited, read_jsonl, records
 
 from warehouse.schema.staging import FEEDS, SOURCES
 
@@ -36,10 +36,9 @@ def test_every_delivery_is_listed_hashed_and_counted(out: Path, manifest: dict[s
         assert (m["source"], m["ext"], d["feed"]) == (feed.source, feed.extension, feed.name)
         text = data.decode()
         if feed.format in ("pipe", "csv", "csv_wkt"):
-            header, rows = read_delimited(out / d["path"], "|" if feed.format == "pipe" else ",")
+            header = text.split("\n", 1)[0].split("|" if feed.format == "pipe" else ",")
             assert tuple(header) == feed.columns, d["path"]
-            assert all(len(r) == len(header) for r in rows)
-            assert len(rows) == d["rows"]
+            assert len(records(out, d)) == d["rows"]  # csv module; a short or long row fails zip(strict=True)
         elif feed.format in ("jsonl", "lockbox"):
             assert len(text.splitlines()) == d["rows"]
         elif feed.format == "espi_xml":
@@ -151,7 +150,7 @@ def test_dst_days_have_92_or_100_quarter_hours_and_offsets_tell_the_repeated_hou
 
 def test_manifest_parameters_and_truth(out: Path, manifest: dict[str, Any]) -> None:
     p = manifest["parameters"]
-    assert (p["customers"], p["days"], p["seed"], p["start"]) == (1200, 6, 11, "2026-10-31")
+    assert (p["customers"], p["days"], p["seed"]) == (PARAMS["customers"], PARAMS["days"], PARAMS["seed"])
     ident = manifest["truth"]["identity"]
     data = (out / ident["path"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == ident["sha256"]
