@@ -88,5 +88,28 @@ def write_manifest(
         "defects": log.to_manifest(params),
     }
     path = params.out / "manifest.json"
-    path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    path.write_text(_dumps(doc))
     return path
+
+
+def _dumps(doc: dict[str, Any]) -> str:
+    """Compact JSON with one line per top-level key, per delivery and per defect class.
+
+    Fully indented, the instance lists of a utility-scale run would be several times larger; this keeps
+    the file small and still readable (and greppable by class name).
+    """
+
+    def one(v: Any) -> str:
+        return json.dumps(v, separators=(",", ":"))
+
+    lines = []
+    for key, value in doc.items():
+        if key == "deliveries":
+            body = ",\n".join(one(d) for d in value)
+            lines.append(f"{one(key)}:[\n{body}\n]")
+        elif key == "defects":
+            body = ",\n".join(f"{one(k)}:{one(v)}" for k, v in value.items())
+            lines.append(f"{one(key)}:{{\n{body}\n}}")
+        else:
+            lines.append(f"{one(key)}:{one(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
