@@ -79,7 +79,13 @@ def init_state(world: World) -> BillState:
 
 
 def write_bills(
-    world: World, params: GenerateParams, d: int, state: BillState, deliveries: Deliveries, log: DefectLog
+    world: World,
+    params: GenerateParams,
+    d: int,
+    state: BillState,
+    deliveries: Deliveries,
+    log: DefectLog,
+    closed_in_run: np.ndarray,
 ) -> None:
     """Write day d's bill and bill line files (header-only on weekends)."""
     day = params.dates[d]
@@ -89,7 +95,8 @@ def write_bills(
     if b is None:
         acc = np.zeros(0, np.int64)
     else:
-        acc = np.nonzero((world.account_cycle == b % 21 + 1) & np.isnat(world.account_close))[0]
+        open_ = np.isnat(world.account_close) & ~closed_in_run
+        acc = np.nonzero((world.account_cycle == b % 21 + 1) & open_)[0]
     n = len(acc)
     kwh, ccf, has_gas, tariff, (fixed, energy, gas, tax, total) = _amounts(world, acc, r.lognormal(0, 0.1, n))
     ids = BILL_BASE + state.next_id + np.arange(n)

@@ -41,6 +41,13 @@ class CisState:
     closed: set[int] = field(default_factory=set)
 
 
+def closed_in_run(world: World, state: CisState) -> np.ndarray:
+    """Mask over the world's accounts: closed by a delta so far."""
+    mask = np.zeros(world.n_accounts, bool)
+    mask[np.fromiter(state.closed, dtype=np.int64, count=len(state.closed))] = True
+    return mask
+
+
 def init_state(world: World, params: GenerateParams) -> CisState:
     """Vacant premises (with a placeholder account) in the order move-ins will fill them."""
     vac = np.arange(world.n_persons, world.n_premises)

@@ -70,7 +70,8 @@ def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
             cis_master.write_snapshot(world, params, deliveries, log, truth)
         else:
             cis_master.write_delta(world, params, d, cis_state, deliveries, log, truth)
-        cis_billing.write_bills(world, params, d, bill_state, deliveries, log)
+        closed = cis_master.closed_in_run(world, cis_state)
+        cis_billing.write_bills(world, params, d, bill_state, deliveries, log, closed)
         tick(f"{day} cis")
         if params.profile == "full" or d == 0:
             usage = mdm.day_usage(world, params, d)
@@ -84,7 +85,7 @@ def generate(params: GenerateParams, progress: Progress | None = None) -> Path:
         tick(f"{day} mdm")
         crm.write_day(world, params, d, crm_state, deliveries, log, truth)
         tick(f"{day} crm")
-        payments.write_day(world, params, d, pay_state, deliveries, log, truth)
+        payments.write_day(world, params, d, pay_state, deliveries, log, truth, closed)
         tick(f"{day} payments")
         workorders.write_day(world, params, d, work_state, deliveries, log)
         tick(f"{day} workorders")

@@ -79,10 +79,15 @@ def write_day(
     deliveries: Deliveries,
     log: DefectLog,
     truth: Truth,
+    closed_in_run: np.ndarray,
 ) -> None:
-    """Day d's lockbox file (maybe delivered twice) and processor CSV."""
+    """Day d's lockbox file (maybe delivered twice) and processor CSV.
+
+    `closed_in_run` flags accounts the CIS deltas have closed so far: they no longer pay (a payment to a
+    closed account is the `payments.closed_account` defect, drawn from accounts closed before the run).
+    """
     r = rng(params.seed, "payments", d)
-    active = np.nonzero(np.isnat(world.account_close))[0]
+    active = np.nonzero(np.isnat(world.account_close) & ~closed_in_run)[0]
     closed = np.nonzero(~np.isnat(world.account_close))[0]
     payers = active[r.random(len(active)) < 1 / 30]
     k_closed = min(int(r.binomial(len(payers), rate(params, "payments.closed_account", d))), len(closed))
