@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("monitor.commands.schedule:command", "Run the scheduler (or --once): load, check, alert per source."),
     "alerts": ("monitor.commands.alerts:command", "List alerts (sent, failed, logged) or send a test alert."),
     "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
+    "generate": ("monitor.commands.generate:command",
+                 "Write synthetic six-source deliveries with a ground-truth defect manifest."),
 }
 
 
