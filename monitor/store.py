@@ -2,8 +2,9 @@
 check in `fact_data_quality`, every measured metric in `fact_dq_metric` and the masked samples in
 `fact_dq_error_event` — all in one transaction, so a run is stored entirely or not at all.
 
-One `dq_run` row per suite x batch run: `fact_data_quality`'s key (run_id, check_key, stage) has no
-batch column, so two batches of one dataset in one run would collide.
+One `dq_run` row per invocation (a `utilityflow check`, one scheduler job): it spans every suite and
+batch that invocation scored, so alerts can group a batch's failures into one message. The grain of
+`fact_data_quality` is run x check version x stage x batch.
 """
 
 from __future__ import annotations
@@ -40,68 +41,80 @@ RUN, CHECK, FACT, METRIC, EVENT = map(
 
 
 def store_run(engine: Engine, suite: Suite, run: RunResult, *, trigger: str = "cli") -> int:
-    """Write one run; returns its run_id."""
+    """Write one suite run as a run of its own; returns its run_id."""
+    return store_runs(engine, [(suite, run)], trigger=trigger)
+
+
+def store_runs(engine: Engine, items: list[tuple[Suite, RunResult]], *, trigger: str = "cli") -> int:
+    """Write every suite x batch result of one invocation as ONE run, in one transaction (a crash leaves
+    no half-written run); returns its run_id."""
     now = _naive(datetime.now(UTC))
-    measured_at = _naive(run.started_at)
-    date_key = int(measured_at.strftime("%Y%m%d"))
+    started = min((_naive(run.started_at) for _, run in items), default=now)
     with engine.begin() as conn:
         run_id = _insert_returning(
             conn,
             RUN,
             "run_id",
             {
-                "started_at": measured_at,
+                "started_at": started,
                 "finished_at": now,
                 "trigger": trigger,
-                "statements": run.statements,
-                "checks_run": len(run.results),
+                "statements": sum(run.statements for _, run in items),
+                "checks_run": sum(len(run.results) for _, run in items),
                 "status": "done",
                 "code_version": None,
             },
         )
-        facts: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for result in run.results:
-            spec = suite.check(result.check_id)
-            check_key = current_check_key(conn, suite, spec, now)
-            facts.append(_fact(run_id, check_key, suite, run, result, date_key, measured_at))
-            events.extend(
-                {
-                    "run_id": run_id,
-                    "check_key": check_key,
-                    "check_id": result.check_id,
-                    "batch_id": run.batch_id,
-                    "stage": run.stage,
-                    "sample_no": i,
-                    "row_key": _cut(s.key, 400),
-                    "column_name": _cut(",".join(result.columns), 256),
-                    "offending_value": _cut(s.value, 400),
-                    "measured_at": measured_at,
-                }
-                for i, s in enumerate(result.samples, 1)
-            )
-        if facts:
-            conn.execute(sa.insert(FACT), facts)
-        metrics = [
+        for suite, run in items:
+            _store_suite_run(conn, run_id, suite, run, now)
+    return run_id
+
+
+def _store_suite_run(conn: Connection, run_id: int, suite: Suite, run: RunResult, now: datetime) -> None:
+    measured_at = _naive(run.started_at)
+    date_key = int(measured_at.strftime("%Y%m%d"))
+    facts: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for result in run.results:
+        spec = suite.check(result.check_id)
+        check_key = current_check_key(conn, suite, spec, now)
+        facts.append(_fact(run_id, check_key, suite, run, result, date_key, measured_at))
+        events.extend(
             {
                 "run_id": run_id,
-                "metric_hash": definition_hash(m.metric),
-                "metric_name": _cut(m.name, 64),
-                "dataset_name": suite.dataset,
-                "stage": run.stage,
-                "column_name": _cut(m.column, 256),
+                "check_key": check_key,
+                "check_id": result.check_id,
                 "batch_id": run.batch_id,
-                "date_key": date_key,
-                "value": _number(m.value),
+                "stage": run.stage,
+                "sample_no": i,
+                "row_key": _cut(s.key, 400),
+                "column_name": _cut(",".join(result.columns), 256),
+                "offending_value": _cut(s.value, 400),
                 "measured_at": measured_at,
             }
-            for m in run.measured
-        ]
-        if metrics:
-            conn.execute(sa.insert(METRIC), metrics)
-        if events:
-            conn.execute(sa.insert(EVENT), events)
-    return run_id
+            for i, s in enumerate(result.samples, 1)
+        )
+    if facts:
+        conn.execute(sa.insert(FACT), facts)
+    metrics = [
+        {
+            "run_id": run_id,
+            "metric_hash": definition_hash(m.metric),
+            "metric_name": _cut(m.name, 64),
+            "dataset_name": suite.dataset,
+            "stage": run.stage,
+            "column_name": _cut(m.column, 256),
+            "batch_id": run.batch_id,
+            "date_key": date_key,
+            "value": _number(m.value),
+            "measured_at": measured_at,
+        }
+        for m in run.measured
+    ]
+    if metrics:
+        conn.execute(sa.insert(METRIC), metrics)
+    if events:
+        conn.execute(sa.insert(EVENT), events)
 
 
 def current_check_key(conn: Connection, suite: Suite, spec: CheckSpec, now: datetime) -> int:

@@ -190,9 +190,10 @@ def _write_result(
     ms: int,
 ) -> None:
     v = r.verdict
-    params = {"run": run_id, "ck": check_key, "st": r.key.stage}
+    params = {"run": run_id, "ck": check_key, "st": r.key.stage, "b": r.batch_id}
     conn.execute(sa.text(
-        "DELETE FROM fact_data_quality WHERE run_id = :run AND check_key = :ck AND stage = :st"), params)
+        "DELETE FROM fact_data_quality WHERE run_id = :run AND check_key = :ck AND stage = :st "
+        "AND (batch_id = :b OR (batch_id IS NULL AND CAST(:b AS BIGINT) IS NULL))"), params)
     score = None if v.status == "skipped" else (0.0 if v.status == "fail" else 1.0)
     conn.execute(sa.text(
         "INSERT INTO fact_data_quality (run_id, check_key, check_id, dataset_key, dataset_name, stage, "
@@ -200,7 +201,7 @@ def _write_result(
         "observed_value, threshold_warn, threshold_fail, expected_low, expected_high, status, score, message, "
         "execution_ms, measured_at) VALUES (:run, :ck, :cid, NULL, :ds, :st, :b, NULL, :dk_dim, :dim, :sev, "
         ":dk, NULL, NULL, :obs, :tw, :tf, :lo, :hi, :status, :score, :msg, :ms, :at)"
-    ), {**params, "cid": r.key.check_id, "ds": r.key.dataset_name, "b": r.batch_id,
+    ), {**params, "cid": r.key.check_id, "ds": r.key.dataset_name,
         "dk_dim": _DIMENSION_KEYS[r.dimension], "dim": r.dimension, "sev": r.severity, "dk": r.date_key,
         "obs": v.value, "tw": rule.sensitivity * rule.warn_ratio, "tf": rule.sensitivity, "lo": v.low,
         "hi": v.high, "status": v.status, "score": score, "msg": v.message[:2000], "ms": ms, "at": at})

@@ -53,7 +53,7 @@ def command(
 ) -> None:
     from monitor.check_output import as_json, as_junit, as_table
     from monitor.runner import run_suite
-    from monitor.store import store_run
+    from monitor.store import store_runs
 
     suites = [load_suite(f) for f in suite_files] if suite_files else _default_suites()
     suites = [s for s in suites if (dataset is None or s.dataset == dataset) and (stage is None or s.stage == stage)]
@@ -63,12 +63,14 @@ def command(
     has_mart = _has_table(engine, "fact_data_quality")
     if store and not has_mart:
         click.echo("note: the DQ mart does not exist (run `utilityflow init`); results are not stored", err=True)
-    runs, run_ids = [], []
-    for suite in suites:
-        for b in _batches(engine, suite, batch, has_mart):
-            run = run_suite(engine, suite, batch_id=b)
-            runs.append(run)
-            run_ids.append(store_run(engine, suite, run) if store and has_mart else None)
+    scored = [
+        (suite, run_suite(engine, suite, batch_id=b))
+        for suite in suites
+        for b in _batches(engine, suite, batch, has_mart)
+    ]
+    runs = [run for _, run in scored]
+    run_id = store_runs(engine, scored) if store and has_mart and scored else None
+    run_ids = [run_id] * len(runs)
     out = {
         "json": lambda: as_json(runs, run_ids),
         "junit": lambda: as_junit(runs, fail_on),

@@ -75,3 +75,28 @@ def test_run_lands_in_the_mart_and_dim_check_is_scd2(warehouse: Engine) -> None:
         ).all()
         assert [tuple(v) for v in versions] == [(1, False, False), (2, True, True)]
         assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_check WHERE check_id = 'id_unique'")).scalar() == 1
+
+
+def test_one_invocation_is_one_run_across_batches_and_suites(warehouse: Engine) -> None:
+    from monitor.store import store_runs
+
+    migrate(warehouse)
+    make_table(
+        warehouse,
+        "people",
+        {"batch_id": "int", "person_id": "text", "email": "text"},
+        [(3, "1", "ann@example.com"), (4, "2", "bob@bad"), (4, "3", "carol@example.org")],
+    )
+    cleansed = parse_suite(SUITE % "", "people.yml")
+    raw = parse_suite((SUITE % "").replace("stage: cleansed", "stage: raw"), "people_raw.yml")
+    items = [(s, run_suite(warehouse, s, batch_id=b, now=NOW)) for s in (raw, cleansed) for b in (3, 4)]
+    run_id = store_runs(warehouse, items)
+    with warehouse.connect() as conn:
+        runs = conn.execute(sa.text("SELECT run_id, checks_run FROM dq_run")).all()
+        grains = conn.execute(
+            sa.text(
+                "SELECT check_id, stage, batch_id, COUNT(*) FROM fact_data_quality GROUP BY check_id, stage, batch_id"
+            )
+        ).all()
+    assert [tuple(r) for r in runs] == [(run_id, 12)]
+    assert len(grains) == 12 and all(g[3] == 1 for g in grains)  # each grain written exactly once

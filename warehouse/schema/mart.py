@@ -134,7 +134,9 @@ FACT_DATA_QUALITY = Table(
         C("execution_ms", "int"),
         C("measured_at", "timestamp", nullable=False),
     ),
-    primary_key=("run_id", "check_key", "stage"), distribution="HASH", hash_column="check_id",
+    # No primary key: the grain (run, check_key, stage, batch_id) has a NULL batch for whole-table checks,
+    # which a key cannot hold; monitor.store writes each grain once per run (tested).
+    distribution="HASH", hash_column="check_id",
     doc="One row per check x batch x stage and run.",
 )
 
@@ -152,7 +154,7 @@ FACT_DQ_METRIC = Table(
         C("value", "double"),
         C("measured_at", "timestamp", nullable=False),
     ),
-    primary_key=("run_id", "metric_hash"), distribution="HASH", hash_column="metric_hash",
+    distribution="HASH", hash_column="metric_hash",  # grain: run x metric x batch (no key: NULL batch)
 )
 
 FACT_DQ_ERROR_EVENT = Table(
@@ -169,7 +171,7 @@ FACT_DQ_ERROR_EVENT = Table(
         C("offending_value", "str", length=400, doc="PII-masked"),
         C("measured_at", "timestamp", nullable=False),
     ),
-    primary_key=("run_id", "check_key", "stage", "sample_no"), distribution="HASH", hash_column="check_id",
+    distribution="HASH", hash_column="check_id",  # grain: run x check x stage x batch x sample (no key)
     doc="Bounded, masked failed-row samples.",
 )
 

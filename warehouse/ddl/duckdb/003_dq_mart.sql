@@ -110,8 +110,7 @@ CREATE TABLE IF NOT EXISTS fact_data_quality (
     score DOUBLE,
     message VARCHAR(2000),
     execution_ms INTEGER,
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_data_quality PRIMARY KEY (run_id, check_key, stage)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS fact_dq_metric (
@@ -124,8 +123,7 @@ CREATE TABLE IF NOT EXISTS fact_dq_metric (
     batch_id BIGINT,
     date_key INTEGER NOT NULL,
     value DOUBLE,
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_dq_metric PRIMARY KEY (run_id, metric_hash)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS fact_dq_error_event (
@@ -138,8 +136,7 @@ CREATE TABLE IF NOT EXISTS fact_dq_error_event (
     row_key VARCHAR(400),
     column_name VARCHAR(256),
     offending_value VARCHAR(400),
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_dq_error_event PRIMARY KEY (run_id, check_key, stage, sample_no)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE SEQUENCE IF NOT EXISTS seq_dq_incident_incident_id;

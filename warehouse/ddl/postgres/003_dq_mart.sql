@@ -102,8 +102,7 @@ CREATE TABLE IF NOT EXISTS fact_data_quality (
     score DOUBLE PRECISION,
     message VARCHAR(2000),
     execution_ms INTEGER,
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_data_quality PRIMARY KEY (run_id, check_key, stage)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS fact_dq_metric (
@@ -116,8 +115,7 @@ CREATE TABLE IF NOT EXISTS fact_dq_metric (
     batch_id BIGINT,
     date_key INTEGER NOT NULL,
     value DOUBLE PRECISION,
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_dq_metric PRIMARY KEY (run_id, metric_hash)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS fact_dq_error_event (
@@ -130,8 +128,7 @@ CREATE TABLE IF NOT EXISTS fact_dq_error_event (
     row_key VARCHAR(400),
     column_name VARCHAR(256),
     offending_value VARCHAR(400),
-    measured_at TIMESTAMP NOT NULL,
-    CONSTRAINT pk_fact_dq_error_event PRIMARY KEY (run_id, check_key, stage, sample_no)
+    measured_at TIMESTAMP NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS dq_incident (

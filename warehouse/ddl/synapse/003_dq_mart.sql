@@ -118,8 +118,7 @@ CREATE TABLE fact_data_quality (
     score FLOAT,
     message NVARCHAR(2000),
     execution_ms INT,
-    measured_at DATETIME2(3) NOT NULL,
-    CONSTRAINT pk_fact_data_quality PRIMARY KEY NONCLUSTERED (run_id, check_key, stage) NOT ENFORCED
+    measured_at DATETIME2(3) NOT NULL
 )
 WITH (DISTRIBUTION = HASH(check_id), CLUSTERED COLUMNSTORE INDEX);
 GO
@@ -135,8 +134,7 @@ CREATE TABLE fact_dq_metric (
     batch_id BIGINT,
     date_key INT NOT NULL,
     value FLOAT,
-    measured_at DATETIME2(3) NOT NULL,
-    CONSTRAINT pk_fact_dq_metric PRIMARY KEY NONCLUSTERED (run_id, metric_hash) NOT ENFORCED
+    measured_at DATETIME2(3) NOT NULL
 )
 WITH (DISTRIBUTION = HASH(metric_hash), CLUSTERED COLUMNSTORE INDEX);
 GO
@@ -152,8 +150,7 @@ CREATE TABLE fact_dq_error_event (
     row_key NVARCHAR(400),
     column_name NVARCHAR(256),
     offending_value NVARCHAR(400),
-    measured_at DATETIME2(3) NOT NULL,
-    CONSTRAINT pk_fact_dq_error_event PRIMARY KEY NONCLUSTERED (run_id, check_key, stage, sample_no) NOT ENFORCED
+    measured_at DATETIME2(3) NOT NULL
 )
 WITH (DISTRIBUTION = HASH(check_id), CLUSTERED COLUMNSTORE INDEX);
 GO
