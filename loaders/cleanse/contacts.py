@@ -23,7 +23,7 @@ def phone_e164(raw: str) -> tuple[str | None, str]:
     if not text:
         return None, "empty"
     digits = "".join(ch for ch in text if ch.isdigit())
-    if len(set(digits[-10:])) <= 1 or digits[-10:] in ("1234567890", "0123456789") or digits[-7:] == "5550100":
+    if len(set(digits[-10:])) <= 1 or digits[-10:] in ("1234567890", "0123456789"):
         return None, "placeholder"
     try:
         num = phonenumbers.parse(text, "US")
