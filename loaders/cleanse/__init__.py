@@ -16,4 +16,10 @@ def map_distinct(raw: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
     """
     values = raw.dropna().unique()
     table = {v: fn(v) for v in values}
-    return raw.map(table, na_action="ignore").astype(object).where(raw.notna(), None)
+    return none_for_null(raw.map(table, na_action="ignore"))
+
+
+def none_for_null(values: pd.Series) -> pd.Series:
+    """An object Series whose missing values (NaN, NA, NaT) are all Python None, as the warehouse expects."""
+    out = values.astype(object)
+    return out.where(values.notna(), None)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from loaders.cleanse import map_distinct
+from loaders.cleanse import map_distinct, none_for_null
 
 # Pub 28 Appendix C1 (street suffixes, the common ones) and B (directionals).
 SUFFIX = {
@@ -58,7 +58,7 @@ def unit_std(raw: pd.Series) -> pd.Series:
     s = raw.astype("string").str.upper().str.replace(r"[.,#]", " ", regex=True)
     words = "|".join(UNIT_WORDS.keys() - {"#"})
     s = s.str.replace(rf"\b({words})\b", " ", regex=True).str.split().str.join(" ")
-    return s.where(s.str.len() > 0, None).astype(object)
+    return none_for_null(s.where(s.str.len() > 0))
 
 
 def zips(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -68,17 +68,18 @@ def zips(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     ok5 = d.str.fullmatch(r"\d{4,5}").fillna(False)
     zip5 = d.str[:5].where(ok9, d.str.zfill(5).where(ok5, None))
     zip4 = d.str[5:9].where(ok9, None)
-    return zip5.astype(object), zip4.astype(object)
+    return none_for_null(zip5), none_for_null(zip4)
 
 
 def streets(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(address_std, unit_std) columns."""
     pairs = map_distinct(raw, street)
-    return pairs.map(lambda p: p[0], na_action="ignore"), pairs.map(lambda p: p[1], na_action="ignore")
+    return (none_for_null(pairs.map(lambda p: p[0], na_action="ignore")),
+            none_for_null(pairs.map(lambda p: p[1], na_action="ignore")))
 
 
 def city_state(city: pd.Series, state: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Upper-cased city (single spaces) and a two-letter state; anything else -> None."""
     c = city.astype("string").str.upper().str.split().str.join(" ")
     s = state.astype("string").str.strip().str.upper()
-    return c.where(c.str.len() > 0, None).astype(object), s.where(s.str.fullmatch(r"[A-Z]{2}"), None).astype(object)
+    return none_for_null(c.where(c.str.len() > 0)), none_for_null(s.where(s.str.fullmatch(r"[A-Z]{2}").fillna(False)))

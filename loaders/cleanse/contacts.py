@@ -8,7 +8,7 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from loaders.cleanse import map_distinct
+from loaders.cleanse import map_distinct, none_for_null
 
 FAKE_EMAIL_LOCALS = {"none", "noemail", "no", "na", "n/a", "test", "fake", "null", "unknown", "noreply",
                      "no-reply", "donotreply", "nobody", "asdf", "xxx", "x", "abc"}
@@ -54,10 +54,12 @@ def email_std(raw: str) -> tuple[str | None, str]:
 def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(phone_e164, phone_status) for a column of raw phones."""
     pairs = map_distinct(raw, phone_e164)
-    return pairs.map(lambda p: p[0], na_action="ignore"), pairs.map(lambda p: p[1], na_action="ignore")
+    return (none_for_null(pairs.map(lambda p: p[0], na_action="ignore")),
+            none_for_null(pairs.map(lambda p: p[1], na_action="ignore")))
 
 
 def emails(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(email_std, email_status) for a column of raw emails."""
     pairs = map_distinct(raw, email_std)
-    return pairs.map(lambda p: p[0], na_action="ignore"), pairs.map(lambda p: p[1], na_action="ignore")
+    return (none_for_null(pairs.map(lambda p: p[0], na_action="ignore")),
+            none_for_null(pairs.map(lambda p: p[1], na_action="ignore")))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from loaders.cleanse import none_for_null
+
 # Source lengths of the zero-padded CIS ids.
 LENGTHS = {"partner_id": 10, "premise_id": 10, "contract_account": 12, "account_number": 12}
 
@@ -16,7 +18,7 @@ def pad_id(raw: pd.Series, length: int) -> pd.Series:
     s = raw.astype("string").str.strip()
     digits = s.str.replace(r"[\s\-./]", "", regex=True)
     ok = digits.str.fullmatch(r"\d{1,%d}" % length).fillna(False) & (digits.str.len() > 0)
-    return digits.str.zfill(length).where(ok, None).astype(object)
+    return none_for_null(digits.str.zfill(length).where(ok))
 
 
 def account_from_text(raw: pd.Series, length: int = 12) -> pd.Series:
@@ -24,7 +26,7 @@ def account_from_text(raw: pd.Series, length: int = 12) -> pd.Series:
     s = raw.astype("string").str.replace(r"(?i)^\s*(acct|account|a/c|no\.?|#)[\s:#.]*", "", regex=True)
     digits = s.str.replace(r"[\s\-./#]", "", regex=True)
     ok = digits.str.fullmatch(r"\d{6,%d}" % length).fillna(False)
-    return digits.str.zfill(length).where(ok, None).astype(object)
+    return none_for_null(digits.str.zfill(length).where(ok))
 
 
 def clean_code(raw: pd.Series, upper: bool = True) -> pd.Series:
@@ -32,4 +34,4 @@ def clean_code(raw: pd.Series, upper: bool = True) -> pd.Series:
     s = raw.astype("string").str.strip()
     if upper:
         s = s.str.upper()
-    return s.where(s.str.len() > 0, None).astype(object)
+    return none_for_null(s.where(s.str.len() > 0))

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from loaders.cleanse import map_distinct
+from loaders.cleanse import map_distinct, none_for_null
 
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "rev", "sir"}
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "md", "phd", "esq"}
@@ -69,7 +69,8 @@ def cis_names(raw: pd.Series) -> pd.DataFrame:
     """first_name_std, last_name_std, second_person_std, organisation_std, name_kind for CIS full names."""
     parts = map_distinct(raw, split_name)
     cols = ["first_name_std", "last_name_std", "second_person_std", "organisation_std", "name_kind"]
-    return pd.DataFrame({c: parts.map(lambda p, i=i: p[i], na_action="ignore") for i, c in enumerate(cols)},
+    return pd.DataFrame({c: none_for_null(parts.map(lambda p, i=i: p[i], na_action="ignore"))
+                         for i, c in enumerate(cols)},
                         index=raw.index)
 
 

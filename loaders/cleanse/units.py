@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from loaders.cleanse import none_for_null
+
 THERMS_PER_CCF = 1.037
 GALLONS_PER_CCF = 748.0
 
@@ -30,5 +32,5 @@ def to_canonical(value: pd.Series, unit: pd.Series) -> tuple[pd.Series, pd.Serie
     factor = u.map({k: v[1] for k, v in CANONICAL.items()})
     canon = u.map({k: v[0] for k, v in CANONICAL.items()})
     num = pd.to_numeric(value, errors="coerce")
-    return (num * factor.astype(float)).round(6).astype(object).where(canon.notna() & num.notna(), None), \
-        canon.astype(object).where(canon.notna(), None)
+    value_std = (num * factor.astype(float)).round(6).where(canon.notna() & num.notna())
+    return none_for_null(value_std), none_for_null(canon)
