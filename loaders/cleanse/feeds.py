@@ -149,8 +149,9 @@ def _geometry(df: pd.DataFrame, out: pd.DataFrame, issues: list[Issue]) -> None:
     present = df["geometry_wkt"].notna() & (df["geometry_wkt"].astype("string").str.strip() != "")
     issues.append((present & x.isna(), "invalid_geometry", "geometry_wkt"))
     zero = (x == 0) & (y == 0)
-    # WKT is (lon lat); in North America lon < 0 and lat > 0: a positive first with a negative second is swapped.
-    swapped = (x > 0) & (x <= 90) & (y < -90)
+    # WKT is (lon lat). Within the US (lat 15..75, lon -180..-60) a point whose x looks like a latitude and
+    # whose y looks like a longitude can only be swapped.
+    swapped = x.between(15, 75) & y.between(-180, -60)
     out["longitude"] = np.where(swapped, y, x)
     out["latitude"] = np.where(swapped, x, y)
     out.loc[zero | x.isna(), ["longitude", "latitude"]] = np.nan
