@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from loaders.cleanse.feeds import cleanse
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.sources import parse_file
 from loaders.sources.delivery import Parsed, parse_name
+from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS
 
 # Keys on which a later copy supersedes an earlier one within a batch (MDM: "keep latest received").
@@ -56,6 +58,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """The git commit of the running code, or the package version outside a checkout."""
     try:
@@ -107,31 +110,33 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/New_York", fail_
                  extract_from=extract, extract_to=extract + pd.Timedelta(days=1),
                  code_version=code or code_version(), started_at=started, encoding=None, rows_read=None,
                  rows_loaded=None, rows_quarantined=None, rows_merged=None, finished_at=None, message=None, dup=None)
-    with engine.begin() as conn:
-        prior = conn.execute(sa.text(
-            "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded'"), {"sha": sha}
-        ).scalar()
-        if prior is not None:
-            result.status, result.duplicate_of_batch_id = "skipped", int(prior)
-            result.message = f"{path.name}: already loaded as batch {prior} (same sha256); skipped"
-            conn.execute(_BATCH_INSERT, {**audit, "status": "skipped", "finished_at": _now(),
-                                         "message": result.message, "dup": int(prior)})
-            return result
-    try:
-        _, parsed = parse_file(path)
-        result.encoding = parsed.encoding
-        with engine.begin() as conn:
-            _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
-    except LoaderError as e:
-        result.status, result.message = "failed", str(e)
-    except Exception as e:  # a driver or bug: still one clear line, and the batch is rolled back
-        first = str(getattr(e, "orig", None) or e).strip().splitlines()
-        result.status = "failed"
-        result.message = f"{path.name}: load failed ({type(e).__name__}: {first[0] if first else ''}); rolled back"
-    if result.status == "failed":
-        with engine.begin() as conn:
-            conn.execute(_BATCH_INSERT, {**audit, "status": "failed", "finished_at": _now(),
-                                         "encoding": result.encoding, "message": result.message[:2000]})
+    with connect_checked(engine) as conn:
+        with conn.begin():
+            prior = conn.execute(sa.text(
+                "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded'"), {"sha": sha}
+            ).scalar()
+            if prior is not None:
+                result.status, result.duplicate_of_batch_id = "skipped", int(prior)
+                result.message = f"{path.name}: already loaded as batch {prior} (same sha256); skipped"
+                conn.execute(_BATCH_INSERT, {**audit, "status": "skipped", "finished_at": _now(),
+                                             "message": result.message, "dup": int(prior)})
+                return result
+        try:
+            _, parsed = parse_file(path)
+            result.encoding = parsed.encoding
+            with conn.begin():
+                _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
+        except LoaderError as e:
+            result.status, result.message = "failed", str(e)
+        except Exception as e:  # a driver error or a bug: still one clear line, and the batch is rolled back
+            first = str(getattr(e, "orig", None) or e).strip().splitlines()
+            result.status = "failed"
+            result.message = (f"{path.name}: load failed ({type(e).__name__}: {first[0] if first else ''}); "
+                              "rolled back")
+        if result.status == "failed":
+            with conn.begin():
+                conn.execute(_BATCH_INSERT, {**audit, "status": "failed", "finished_at": _now(),
+                                             "encoding": result.encoding, "message": result.message[:2000]})
     return result
 
 

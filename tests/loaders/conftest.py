@@ -170,3 +170,32 @@ def migrated(warehouse):  # noqa: ANN001, ANN201
 
     migrate(warehouse)
     return warehouse
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """(engine, delivery dir): the hand-made delivery loaded once per module and backend, for read-only tests."""
+    import uuid
+
+    from loaders.run import load_directory
+    from warehouse.engine import create_engine
+    from warehouse.migrate import migrate
+
+    root = tmp_path_factory.mktemp("loaded")
+    out = write_delivery(root / "out")
+    schema = None
+    if request.param == "duckdb":
+        engine = create_engine(f"duckdb:///{root / 'w.duckdb'}")
+    else:
+        admin = request.getfixturevalue("pg_admin")
+        schema = f"uf_test_{uuid.uuid4().hex[:10]}"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        engine = create_engine(admin.url, schema=schema)
+    migrate(engine)
+    summary = load_directory(engine, out)
+    yield engine, out, summary
+    engine.dispose()
+    if schema:
+        with request.getfixturevalue("pg_admin").begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")

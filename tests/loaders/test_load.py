@@ -20,8 +20,8 @@ def _q(engine: Engine, sql: str) -> list[tuple]:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
 
 
-def test_every_batch_conserves_rows_and_is_audited(migrated: Engine, delivery: Path) -> None:
-    summary = load_directory(migrated, delivery)
+def test_every_batch_conserves_rows_and_is_audited(loaded: tuple) -> None:
+    migrated, _, summary = loaded
     assert summary.count("failed") == 0 and summary.count("loaded") == 19
     for b in batches(migrated):
         assert b["status"] == "loaded", b["message"]
@@ -45,8 +45,8 @@ def test_every_batch_conserves_rows_and_is_audited(migrated: Engine, delivery: P
     assert merged == 1  # the re-sent identical interval was folded
 
 
-def test_repairs_land_beside_the_raw_values(migrated: Engine, delivery: Path) -> None:
-    load_directory(migrated, delivery)
+def test_repairs_land_beside_the_raw_values(loaded: tuple) -> None:
+    migrated = loaded[0]
     row = _q(migrated, "SELECT partner_id, partner_id_std, move_in_date, move_in_date_std, date_repairs, "
                        "organisation_std FROM cln_cis_customer WHERE partner_id_std = '0000000005'")[0]
     assert row[0] == "5" and row[2] == "20261305" and str(row[3]) == "2026-05-13" and row[4] == "move_in_date"
@@ -71,8 +71,8 @@ def test_repairs_land_beside_the_raw_values(migrated: Engine, delivery: Path) ->
         ("B0001", 1, 612.5, "kWh", True), ("B0001", 2, None, None, True), ("B0002", 1, 25.0, "kWh", True)]
 
 
-def test_golden_customers_and_xref(migrated: Engine, delivery: Path) -> None:
-    summary = load_directory(migrated, delivery)
+def test_golden_customers_and_xref(loaded: tuple) -> None:
+    migrated, _, summary = loaded
     clusters = _q(migrated, "SELECT golden_customer_id, source || ':' || source_key FROM customer_xref WHERE is_current")
     groups: dict[str, set[str]] = {}
     for g, node in clusters:
