@@ -138,8 +138,9 @@ def read_delimited(path: Path, text: str, feed: Feed, delimiter: str) -> pd.Data
                 bad.append(len(records))
             records.append(rec)
     except csv.Error as e:
-        raise DeliveryError(str(path), f"cannot be parsed: {e} (an unterminated quote?)",
-                            line=reader.line_num, code="bad_quoting") from None
+        start = (lines[-1] if lines else 1) + 1  # the record that never ended starts after the last good one
+        raise DeliveryError(str(path), f"cannot be parsed: {e} (an unterminated quote in the record starting here?)",
+                            line=start, code="bad_quoting") from None
     rows = [r if len(r) == width else [None] * width for r in records]
     df = pd.DataFrame(rows, columns=header, dtype=object)[list(feed.columns)]
     df.insert(0, "source_row_number", range(1, len(df) + 1))
