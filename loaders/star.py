@@ -247,11 +247,10 @@ def _payment_sql(src: str) -> str:
 
 
 def _lockbox(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
-    src = ("SELECT 'LBX-' || COALESCE(h.lockbox_no, '') || '-' || COALESCE(h.deposit_date, '') || '-' || d.batch_no "
+    src = ("SELECT 'LBX-' || COALESCE(d.lockbox_no, '') || '-' || COALESCE(d.deposit_date, '') || '-' || d.batch_no "
            "|| '-' || d.item_seq AS payment_id, d.account_number_std, d.account_number AS account_number_raw, "
-           + _date_key("h.deposit_date_std") + " AS payment_date_key, d.amount_std AS amount, 'lockbox' AS channel, "
+           + _date_key("d.deposit_date_std") + " AS payment_date_key, d.amount_std AS amount, 'lockbox' AS channel, "
            "FALSE AS is_returned, CAST(NULL AS VARCHAR(8)) AS return_code FROM cln_payments_lockbox d "
-           "LEFT JOIN cln_payments_lockbox h ON h.batch_id = d.batch_id AND h.record_type = '1' "
            "WHERE d.batch_id = :b AND d.record_type = '6'")
     _replace_fact(conn, "fact_payment", ["payment_id"], _payment_sql(src), PAYMENT_COLS, b)
 

@@ -19,7 +19,7 @@ ORG_WORDS = {"llc", "inc", "corp", "co", "company", "ltd", "lp", "llp", "church"
              "district", "association", "assn", "trust", "bank", "hospital", "university", "dept", "partners",
              "properties", "restaurant", "store", "services", "group", "holdings", "apartments", "hoa"}
 PLACEHOLDERS = {"vacant", "occupant", "current occupant", "resident", "current resident", "unknown", "owner",
-                "vacant unit", "tenant", "new customer", "test", "n/a", "na", "none"}
+                "vacant unit", "tenant", "new customer", "test", "n/a", "na", "none", "owner unknown", "unknown owner"}
 
 
 def _words(text: str) -> list[str]:
@@ -38,6 +38,10 @@ def split_name(raw: str) -> tuple[str | None, str | None, str | None, str | None
     if m:
         text, kind = m.group(2), "estate"
     words = _words(text)
+    if kind == "estate" and "," not in text and len(words) >= 2:
+        # `ESTATE OF JOHN SMITH` is written first-last, unlike the CIS `LAST FIRST` convention
+        words = [words[-1], *words[:-1]]
+        text = " ".join(words)
     if kind == "person" and set(w.strip("'") for w in words) & ORG_WORDS:
         return None, None, None, " ".join(words), "organisation"
     second = None

@@ -1,18 +1,19 @@
 """S4 Payments: the bank lockbox fixed-width file (BAI2-style) and the card/ACH processor CSV.
 
-Lockbox layout (positions 1-based, every record 80 characters, blanks right-padded):
+Lockbox layout (80-character lines, positions 1-based inclusive; numbers zero-filled, text space-filled),
+as the bank (and `loaders.synth.payments`) writes it:
 
-| type | meaning      | fields                                                                         |
-|------|--------------|--------------------------------------------------------------------------------|
-| 1    | file header  | bank_id 2-11, lockbox_no 12-18, deposit_date 19-26 (YYYYMMDD)                  |
-| 5    | batch header | batch_no 2-5, lockbox_no 6-12, deposit_date 13-20                              |
-| 6    | detail       | batch_no 2-5, item_seq 6-11, account_number 12-23, amount_cents 24-35, check_number 36-45 |
-| 7    | batch total  | batch_no 2-5, record_count 6-11 (details), total_amount_cents 12-25            |
-| 9    | file trailer | record_count 2-9 (details in the file), total_amount_cents 10-25               |
+| record         | 1 | 2-10    | 11-17      | 18-22    | 23-27 | 28-47          | 48-59        | 60-69        | 70-77        |
+|----------------|---|---------|------------|----------|-------|----------------|--------------|--------------|--------------|
+| 1 file header  | 1 | bank_id | lockbox_no | deposit_date (18-25)                                                          |
+| 5 batch header | 5 | bank_id | lockbox_no | batch_no | deposit_date (23-30)                                       |
+| 6 detail       | 6 | bank_id | lockbox_no | batch_no | item_seq | account_number | amount_cents | check_number | deposit_date |
+| 7 batch total  | 7 | bank_id | lockbox_no | batch_no | record_count (23-28), total_amount_cents (29-42)          |
+| 9 file trailer | 9 | bank_id | lockbox_no | record_count (18-25, every record in the file), total (26-41)  |
 
-Verification: a batch whose total record count or amount disagrees with its details has its details
-quarantined (`batch_total_mismatch`); a missing or disagreeing trailer means the file is truncated or
-corrupt, and the whole file is refused.
+Verification: a batch total record (7) whose count or amount disagrees with its details is quarantined
+(`batch_total_mismatch`) — the details are the bank's items and stay loaded; a missing or disagreeing
+trailer means the file is truncated or corrupt, and the whole file is refused.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from loaders.errors import DeliveryError
 from loaders.sources.delivery import DeliveryName, Parsed, read_delimited, take_rejects
 
 LAYOUT: dict[str, dict[str, tuple[int, int]]] = {
-    "1": {"bank_id": (2, 11), "lockbox_no": (12, 18), "deposit_date": (19, 26)},
-    "5": {"batch_no": (2, 5), "lockbox_no": (6, 12), "deposit_date": (13, 20)},
-    "6": {"batch_no": (2, 5), "item_seq": (6, 11), "account_number": (12, 23), "amount_cents": (24, 35),
-          "check_number": (36, 45)},
-    "7": {"batch_no": (2, 5), "record_count": (6, 11), "total_amount_cents": (12, 25)},
-    "9": {"record_count": (2, 9), "total_amount_cents": (10, 25)},
+    "1": {"bank_id": (2, 10), "lockbox_no": (11, 17), "deposit_date": (18, 25)},
+    "5": {"bank_id": (2, 10), "lockbox_no": (11, 17), "batch_no": (18, 22), "deposit_date": (23, 30)},
+    "6": {"bank_id": (2, 10), "lockbox_no": (11, 17), "batch_no": (18, 22), "item_seq": (23, 27),
+          "account_number": (28, 47), "amount_cents": (48, 59), "check_number": (60, 69), "deposit_date": (70, 77)},
+    "7": {"bank_id": (2, 10), "lockbox_no": (11, 17), "batch_no": (18, 22), "record_count": (23, 28),
+          "total_amount_cents": (29, 42)},
+    "9": {"bank_id": (2, 10), "lockbox_no": (11, 17), "record_count": (18, 25), "total_amount_cents": (26, 41)},
 }
 COLUMNS = ["record_type", "bank_id", "lockbox_no", "batch_no", "item_seq", "account_number", "amount_cents", "check_number", "deposit_date", "record_count", "total_amount_cents", "raw_line"]
 
@@ -66,7 +68,7 @@ def parse_lockbox(path: Path, text: str, encoding: str, feed_name: str) -> Parse
     if rows[-1]["record_type"] != "9":
         raise DeliveryError(str(path), "no file trailer (type 9) at the end: the file is truncated", line=len(rows),
                             code="truncated_file")
-    mismatched: set[str] = set()
+    mismatched: list[int] = []  # line numbers of batch total records that disagree
     batch_items: dict[str, list[int]] = {}
     for n, row in enumerate(rows, 1):
         if row["record_type"] == "6":
@@ -76,25 +78,26 @@ def parse_lockbox(path: Path, text: str, encoding: str, feed_name: str) -> Parse
             count = _int(path, n, "record_count", row["record_count"])
             total = _int(path, n, "total_amount_cents", row["total_amount_cents"])
             if count != len(items) or total != sum(items):
-                mismatched.add(row["batch_no"] or "")
+                mismatched.append(n)
     details = [a for items in batch_items.values() for a in items]
     n_trailer = len(rows)
     count = _int(path, n_trailer, "trailer record_count", rows[-1]["record_count"])
     total = _int(path, n_trailer, "trailer total_amount_cents", rows[-1]["total_amount_cents"])
-    if count != len(details):
-        raise DeliveryError(str(path), f"trailer says {count} detail records, the file has {len(details)}: "
-                            "truncated or corrupt; ask the bank to re-send", line=n_trailer, code="trailer_mismatch")
-    if total != sum(details) and not mismatched:
-        raise DeliveryError(str(path), f"trailer total {total} cents != sum of details {sum(details)}",
-                            line=n_trailer, code="trailer_mismatch")
+    if count != len(rows):
+        raise DeliveryError(str(path), f"trailer says {count} records, the file has {len(rows)}: truncated or "
+                            "corrupt; ask the bank to re-send it", line=n_trailer, code="trailer_mismatch")
+    if total != sum(details):
+        raise DeliveryError(str(path), f"trailer total {total} cents != sum of the details {sum(details)} cents; "
+                            "ask the bank to re-send it", line=n_trailer, code="trailer_mismatch")
     df = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     df.insert(0, "source_row_number", range(1, len(df) + 1))
     parsed = Parsed(encoding)
     parsed.rows[feed_name] = df
     parsed.rejects[feed_name] = [
-        (int(r.source_row_number), "batch_total_mismatch", f"batch {r.batch_no}: batch total record disagrees "
-         "with its details", str(r.raw_line))
-        for r in df.itertuples() if r.record_type == "6" and r.batch_no in mismatched
+        (n, "batch_total_mismatch", f"batch {rows[n - 1]['batch_no']}: total record disagrees with its details "
+         f"({len(batch_items.get(rows[n - 1]['batch_no'] or '', []))} items, "
+         f"{sum(batch_items.get(rows[n - 1]['batch_no'] or '', []))} cents)", str(rows[n - 1]["raw_line"]))
+        for n in mismatched
     ]
     return parsed
 

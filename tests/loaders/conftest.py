@@ -26,7 +26,7 @@ CIS = {
         "20200101|20200101|00000000",
         "0000000003|I|P|SMITH JOHN|jsmith@work.com|2175550134|123 NORTH MAIN STREET|APT 4|Springfield|IL|62701|"
         "19800215|20230601|20230601|00000000",
-        "0000000004|I|P|ESTATE OF BROWN ALICE|none@none.com|000-000-0000|9 Elm Rd||Springfield|IL|62703|"
+        "0000000004|I|P|ESTATE OF ALICE BROWN|none@none.com|000-000-0000|9 Elm Rd||Springfield|IL|62703|"
         "00000000|20200101|20200101|00000000",
         "5|I|O|ACME WIDGETS LLC|billing@acme.example.net|217 555 0100|1 Industrial Pkwy||Springfield|IL|62704|"
         "00000000|20261305|20200101|00000000",
@@ -138,13 +138,18 @@ ESPI = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def lockbox(items: list[tuple[str, int]], batch_total: int | None = None, trailer_count: int | None = None) -> list[str]:
-    """A lockbox file with one batch of `items` (account, cents); totals correct unless overridden."""
+    """A lockbox file (the bank's layout, see loaders.sources.payments) with one batch of `items`
+    (account, cents); totals correct unless overridden."""
     total = sum(c for _, c in items)
-    lines = ["1" + "BANK000001" + "LBX0001" + DAY, "5" + "0001" + "LBX0001" + DAY]
+    head = "1" + "071000013" + "0045120"
+    lines = [head + DAY, "5071000013" + "0045120" + "00001" + DAY]
     for i, (acct, cents) in enumerate(items, 1):
-        lines.append("6" + "0001" + f"{i:06d}" + f"{acct:<12}" + f"{cents:012d}" + f"{1000 + i:010d}")
-    lines.append("7" + "0001" + f"{len(items):06d}" + f"{batch_total if batch_total is not None else total:014d}")
-    lines.append("9" + f"{trailer_count if trailer_count is not None else len(items):08d}" + f"{total:016d}")
+        lines.append("6071000013" + "0045120" + "00001" + f"{i:05d}" + f"{acct:<20}" + f"{cents:012d}"
+                     + f"{1000 + i:010d}" + DAY)
+    lines.append("7071000013" + "0045120" + "00001" + f"{len(items):06d}"
+                 + f"{batch_total if batch_total is not None else total:014d}")
+    count = trailer_count if trailer_count is not None else len(lines) + 1
+    lines.append("9071000013" + "0045120" + f"{count:08d}" + f"{total:016d}")
     return [ln.ljust(80) for ln in lines]
 
 
