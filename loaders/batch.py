@@ -88,7 +88,7 @@ _BATCH_INSERT = sa.text(
 )
 
 
-def load_file(engine: Engine, path: Path, *, tz: str = "America/New_York", fail_after_staging: bool = False,
+def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_after_staging: bool = False,
               code: str | None = None) -> BatchResult:
     """Load one delivery file as one atomic batch. Never raises for a bad file: the result says `failed`.
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -78,12 +79,37 @@ class LoadSummary:
         }
 
 
+def read_manifest(root: Path) -> dict | None:
+    """The generator's manifest.json of an output folder, or None when there is none."""
+    path = Path(root) / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LoaderError(f"{path}: not valid JSON ({e}); regenerate the folder or remove the manifest") from None
+    return doc if isinstance(doc, dict) else None
+
+
 def delivery_files(root: Path) -> list[Path]:
-    """Every delivery file under `root` (any depth, inside a folder named after its source), in delivery
-    order: by delivery day, then feed order, then name. Anything else (the manifest, notes) is ignored."""
+    """Every delivery file under `root` in delivery order.
+
+    With a generator manifest, its `deliveries` list (by `seq`) is the order. Otherwise every file inside
+    a folder named after its source, by delivery day, then feed order, then name. Anything else (notes,
+    the `_truth/` folder) is ignored.
+    """
     root = Path(root)
     if not root.is_dir():
         raise LoaderError(f"{root}: not a directory; give the generator's output folder (utilityflow generate --out)")
+    manifest = read_manifest(root)
+    if manifest and isinstance(manifest.get("deliveries"), list):
+        listed = sorted(manifest["deliveries"], key=lambda d: d.get("seq", 0))
+        paths = [root / d["path"] for d in listed if isinstance(d, dict) and d.get("path")]
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise LoaderError(f"{root}: the manifest lists {len(missing)} file(s) that are not there, e.g. "
+                              f"{missing[0].relative_to(root)}; copy the whole output folder")
+        return paths
     found = [p for p in root.rglob("*") if p.is_file() and p.parent.name in SOURCES and NAME.match(p.name)]
 
     def order(p: Path) -> tuple:
@@ -92,7 +118,7 @@ def delivery_files(root: Path) -> list[Path]:
     return sorted(found, key=order)
 
 
-def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/New_York",
+def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/Chicago",
                on_progress: Callable[[Progress], None] | None = None, match: bool = True) -> LoadSummary:
     """Load files in the order given (each an atomic batch), then re-run customer matching if needed."""
     files = [Path(f) for f in files]
@@ -131,7 +157,11 @@ def _current_match(engine: Engine) -> MatchSummary | None:
     return MatchSummary(int(n[0]), int(n[1]), {}, 0, singletons=int(singles or 0))
 
 
-def load_directory(engine: Engine, path: str | Path, *, tz: str = "America/New_York",
+def load_directory(engine: Engine, path: str | Path, *, tz: str = "America/Chicago",
                    on_progress: Callable[[Progress], None] | None = None) -> LoadSummary:
-    """Load every delivery of a generator output directory, in delivery order, then match customers."""
-    return load_files(engine, delivery_files(Path(path)), tz=tz, on_progress=on_progress)
+    """Load every delivery of a generator output directory, in delivery order, then match customers.
+
+    The utility's time zone comes from the manifest's `parameters.timezone` when there is one."""
+    manifest = read_manifest(Path(path))
+    zone = (manifest or {}).get("parameters", {}).get("timezone") or tz
+    return load_files(engine, delivery_files(Path(path)), tz=zone, on_progress=on_progress)

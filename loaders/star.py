@@ -78,7 +78,7 @@ def _cur(dim: str, key: str, sk: str, value: str) -> str:
     return f"(SELECT d.{sk} FROM {dim} d WHERE d.{key} = {value} AND d.is_current)"
 
 
-def publish(conn: sa.Connection, feed: str, batch_id: int, ts: datetime, tz: str = "America/New_York") -> None:
+def publish(conn: sa.Connection, feed: str, batch_id: int, ts: datetime, tz: str = "America/Chicago") -> None:
     """Publish one cleansed batch of `feed` into the star (a no-op for feeds without a star table)."""
     fn = PUBLISHERS.get(feed)
     if fn:

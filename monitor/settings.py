@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
-    Setting("utility_timezone", "America/New_York",
+    Setting("utility_timezone", "America/Chicago",
             "IANA time zone of the utility: local meter timestamps are converted from it to UTC."),
 )
 
@@ -54,7 +54,7 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
-    utility_timezone: str = "America/New_York"
+    utility_timezone: str = "America/Chicago"
 
     @classmethod
     def load(

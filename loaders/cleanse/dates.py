@@ -75,3 +75,14 @@ def local_interval_to_utc(keys: pd.DataFrame, local_text: pd.Series, tz: str) ->
     out[valid] = utc.dt.tz_convert("UTC").dt.tz_localize(None)
     status[valid & out.isna()] = "nonexistent"
     return out, status
+
+
+def with_offset(local_text: pd.Series, offset_text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(naive UTC, ok) from a local wall time and its delivered UTC offset (`-05:00`, `+0100`, `Z`)."""
+    naive = pd.to_datetime(local_text.astype("string").str.strip(), errors="coerce", format="ISO8601")
+    m = offset_text.astype("string").str.strip().str.extract(r"^(?:(Z)|([+-])(\d{2}):?(\d{2}))$")
+    minutes = (pd.to_numeric(m[2], errors="coerce") * 60 + pd.to_numeric(m[3], errors="coerce"))
+    minutes = minutes.where(m[1] != "-", -minutes).where(m[0].isna(), 0)
+    ok = naive.notna() & minutes.notna()
+    utc = naive - pd.to_timedelta(minutes.fillna(0), unit="m")
+    return utc.where(ok), ok.fillna(False).astype(bool)

@@ -229,6 +229,10 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
     if feed == "mdm_interval":
         keys = pd.DataFrame({"sp": out["service_point_id_std"], "ch": df["channel"]})
         utc, status = dates.local_interval_to_utc(keys, df["interval_end_local"], tz)
+        if "utc_offset" in df.columns:  # an explicit offset (-05:00) settles the fall-back hour exactly
+            exact, ok = dates.with_offset(df["interval_end_local"], df["utc_offset"])
+            utc = utc.where(~ok, exact)
+            status = status.where(~ok, "")
         out["interval_end_utc"] = utc.astype(object).where(utc.notna(), None)
         issues.append((status == dates.INVALID, "invalid_timestamp", "interval_end_local"))
         issues.append((status == "nonexistent", "nonexistent_local_time", "interval_end_local"))

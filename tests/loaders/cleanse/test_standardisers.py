@@ -123,3 +123,11 @@ def test_units_to_canonical() -> None:
                                                                                     "CCF", "BTU"))
     assert value.tolist()[:5] == [0.25, 1.5, 1.0, 100.0, 10.0] and value.iloc[5] is None
     assert unit.tolist() == ["kWh", "kWh", "CCF", "CCF", "CCF", None]
+
+
+def test_explicit_utc_offsets_settle_the_repeated_hour() -> None:
+    utc, ok = dates.with_offset(s("2026-11-01T01:15:00", "2026-11-01T01:15:00", "2026-11-01T03:00:00", "x"),
+                                s("-05:00", "-06:00", "Z", "-05:00"))
+    assert utc.tolist()[:3] == [pd.Timestamp("2026-11-01 06:15"), pd.Timestamp("2026-11-01 07:15"),
+                                pd.Timestamp("2026-11-01 03:00")]
+    assert ok.tolist() == [True, True, True, False]
