@@ -215,7 +215,8 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
              f"i.service_point_id_std AND n.channel = i.channel AND {local_day.replace('interval_', 'n.interval_')} "
              f"= {local_day.replace('interval_', 'i.interval_')})")
     sql = (
-        "SELECT sp.service_point_sk, m.meter_sk, r.service_point_id_std AS service_point_id, "
+        "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
+        "r.service_point_id_std AS service_point_id, "
         + _date_key("r.usage_date") + " AS usage_date_key, r.channel, MAX(r.unit_std) AS unit, "
         "SUM(r.value_std) AS usage_value, "
         f"CAST(({hours_expr}) * 60 / MAX(COALESCE(r.interval_minutes_std, 15)) AS SMALLINT) AS intervals_expected, "
@@ -224,7 +225,7 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
         "CAST(0 AS SMALLINT) AS intervals_edited, :b AS batch_id "
         f"FROM ({reads}) r LEFT JOIN dim_service_point sp ON sp.service_point_id = r.service_point_id_std AND "
         "sp.is_current LEFT JOIN dim_meter m ON m.meter_serial = upper(trim(r.meter_serial)) AND m.is_current "
-        "WHERE r.rn = 1 GROUP BY sp.service_point_sk, m.meter_sk, r.service_point_id_std, r.usage_date, r.channel")
+        "WHERE r.rn = 1 GROUP BY r.service_point_id_std, r.usage_date, r.channel")
     sql = (f"SELECT q.*, CASE WHEN intervals_received < intervals_expected THEN 'failed' WHEN intervals_estimated > 0 "
            f"THEN 'estimated' ELSE 'valid' END AS vee_status FROM ({sql}) q")
     cols = ["service_point_sk", "meter_sk", "service_point_id", "usage_date_key", "channel", "unit", "usage_value",

@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from loaders.cleanse import on_distinct
+
 INVALID = "invalid"
 
 
 def parse_yyyymmdd(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(dates, status) per value, computed once per distinct value; see `_parse_yyyymmdd`."""
+    return on_distinct(raw, _parse_yyyymmdd)
+
+
+def _parse_yyyymmdd(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(dates, status) per value; status is '' (ok), 'null', 'swapped' (repaired) or 'invalid'.
 
     `00000000` and blanks are null. A value whose month is 13-31 and whose day is 1-12 can only be a
@@ -30,11 +37,16 @@ def parse_yyyymmdd(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_timestamp_utc(raw: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
+    """(naive UTC, status) per value, computed once per distinct value; see `_parse_timestamp_utc`."""
+    return on_distinct(raw, lambda values: _parse_timestamp_utc(values, tz))
+
+
+def _parse_timestamp_utc(raw: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     """ISO timestamps -> naive UTC. Values with an offset or Z are converted; naive ones are local `tz`.
 
-    Status: '' ok, 'null', 'invalid', 'nonexistent' (a local time skipped by spring-forward). A naive
-    time in the fall-back hour is taken as the first (daylight) occurrence; interval reads resolve the
-    hour by order instead (see `local_interval_to_utc`).
+    Status: '' ok, 'null', 'invalid', 'shifted' (a local time skipped by spring-forward, read as the
+    wall clock an hour later). A naive time in the fall-back hour is taken as the first (daylight)
+    occurrence; interval reads resolve the hour by order or by their UTC offset instead.
     """
     s = raw.astype("string").str.strip()
     status = pd.Series("", index=raw.index, dtype=object)
@@ -50,8 +62,12 @@ def parse_timestamp_utc(raw: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
         naive = pd.to_datetime(s.where(naive_mask), errors="coerce", format="ISO8601")
         local = naive[naive_mask]
         utc = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool), nonexistent="NaT")
+        gap = utc.isna() & local.notna()
+        if gap.any():  # a wall-clock time skipped by spring-forward: what the clock shows an hour later
+            utc[gap] = local[gap].dt.tz_localize(tz, ambiguous=np.ones(int(gap.sum()), dtype=bool),
+                                                 nonexistent=pd.Timedelta(hours=1))
+            status[gap[gap].index] = "shifted"
         out[naive_mask] = utc.dt.tz_convert("UTC").dt.tz_localize(None)
-        status[naive_mask & naive.notna() & out.isna()] = "nonexistent"
     status[~null & out.isna() & (status == "")] = INVALID
     return out.astype(object).where(out.notna(), None), status
 
@@ -79,10 +95,15 @@ def local_interval_to_utc(keys: pd.DataFrame, local_text: pd.Series, tz: str) ->
 
 def with_offset(local_text: pd.Series, offset_text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(naive UTC, ok) from a local wall time and its delivered UTC offset (`-05:00`, `+0100`, `Z`)."""
-    naive = pd.to_datetime(local_text.astype("string").str.strip(), errors="coerce", format="ISO8601")
-    m = offset_text.astype("string").str.strip().str.extract(r"^(?:(Z)|([+-])(\d{2}):?(\d{2}))$")
-    minutes = (pd.to_numeric(m[2], errors="coerce") * 60 + pd.to_numeric(m[3], errors="coerce"))
-    minutes = minutes.where(m[1] != "-", -minutes).where(m[0].isna(), 0)
+    naive = on_distinct(local_text, lambda v: pd.to_datetime(v.astype("string").str.strip(), errors="coerce",
+                                                             format="ISO8601"))
+    minutes = on_distinct(offset_text, _offset_minutes)
     ok = naive.notna() & minutes.notna()
     utc = naive - pd.to_timedelta(minutes.fillna(0), unit="m")
     return utc.where(ok), ok.fillna(False).astype(bool)
+
+
+def _offset_minutes(offset_text: pd.Series) -> pd.Series:
+    m = offset_text.astype("string").str.strip().str.extract(r"^(?:(Z)|([+-])(\d{2}):?(\d{2}))$")
+    minutes = (pd.to_numeric(m[2], errors="coerce") * 60 + pd.to_numeric(m[3], errors="coerce"))
+    return minutes.where(m[1] != "-", -minutes).where(m[0].isna(), 0).astype(float)

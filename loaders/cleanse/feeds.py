@@ -96,8 +96,7 @@ def _apply_rule(df: pd.DataFrame, out: pd.DataFrame, rule: Rule, tz: str, issues
     elif kind == "ts":
         val, status = dates.parse_timestamp_utc(raw, tz)
         issues.append((status == dates.INVALID, "invalid_timestamp", rule.raw))
-        issues.append((status == "nonexistent", "nonexistent_local_time", rule.raw))
-        bad = status.isin([dates.INVALID, "nonexistent"])
+        bad = status == dates.INVALID
     elif kind in ("num", "int"):
         num = pd.to_numeric(raw.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
         if kind == "int":
@@ -178,7 +177,14 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
         reason[take] = code
         column[take] = col
     bad = reason.notna()
-    detail = [f"{c} = {str(df.at[i, c])[:200]!r}" if c in df.columns else c for i, c in column[bad].items()]
+    detail = pd.Series(None, index=df.index[bad], dtype=object)
+    for col in column[bad].unique():  # vectorised per failing column: `column = 'raw value'`
+        rows = column[bad] == col
+        if col in df.columns:
+            values = df.loc[rows[rows].index, col].astype("string").fillna("<null>").str.slice(0, 200)
+            detail[rows] = (col + " = '" + values + "'").to_numpy()
+        else:
+            detail[rows] = col
     quarantine = pd.DataFrame({"source_row_number": df.loc[bad, "source_row_number"], "reason_code": reason[bad],
                                "column_name": column[bad], "detail": detail})
     swaps = [c for c in out.columns if c.startswith("__swap_")]
@@ -228,11 +234,17 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         issues.append((num.notna() & out["unit_std"].isna(), "unknown_unit", "unit"))
     if feed == "mdm_interval":
         keys = pd.DataFrame({"sp": out["service_point_id_std"], "ch": df["channel"]})
-        utc, status = dates.local_interval_to_utc(keys, df["interval_end_local"], tz)
         if "utc_offset" in df.columns:  # an explicit offset (-05:00) settles the fall-back hour exactly
-            exact, ok = dates.with_offset(df["interval_end_local"], df["utc_offset"])
-            utc = utc.where(~ok, exact)
-            status = status.where(~ok, "")
+            utc, ok = dates.with_offset(df["interval_end_local"], df["utc_offset"])
+            status = pd.Series("", index=df.index, dtype=object)
+        else:
+            ok = pd.Series(False, index=df.index)
+        if not ok.all():  # no usable offset: resolve the repeated hour by order of appearance
+            rest = ~ok
+            local_utc, local_status = dates.local_interval_to_utc(keys[rest], df.loc[rest, "interval_end_local"], tz)
+            utc = local_utc if ok.sum() == 0 else utc.where(ok, local_utc.reindex(df.index))
+            status = local_status.reindex(df.index).fillna("") if ok.sum() == 0 else \
+                status.where(ok, local_status.reindex(df.index))
         out["interval_end_utc"] = utc.astype(object).where(utc.notna(), None)
         issues.append((status == dates.INVALID, "invalid_timestamp", "interval_end_local"))
         issues.append((status == "nonexistent", "nonexistent_local_time", "interval_end_local"))

@@ -1,4 +1,7 @@
-"""JSON lines, strictly: one JSON object per line; a broken line is kept (staged empty) and quarantined."""
+"""JSON lines, strictly: one JSON object per line; a broken line is kept (staged empty) and quarantined.
+
+An empty file is a valid delivery of zero records (JSON lines have no header to lose).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import DeliveryError
 from loaders.sources.delivery import Parsed
 from warehouse.schema.staging import FEEDS, Feed
 
@@ -28,9 +30,6 @@ def _text(value: object) -> str | None:
 def read_jsonl(path: Path, text: str, encoding: str, feed: Feed, nested: tuple[str, str] | None = None) -> Parsed:
     """Parse JSON lines into `feed`; `nested=(key, child_feed)` flattens a list of child objects."""
     parsed = Parsed(encoding)
-    if not text.strip():
-        raise DeliveryError(str(path), "file is empty; expected one JSON object per line", line=1,
-                            code="empty_file")
     rows: list[list[str | None]] = []
     rejects: list[tuple[int, str, str, str]] = []
     child_rows: list[list[str | None]] = []

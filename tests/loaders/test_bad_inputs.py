@@ -55,7 +55,6 @@ def lines(*rows: str, nl: str = "\n") -> str:
 # (id, file name, content, expected fragment of the one-line message, line named or None)
 REFUSED: list[tuple[str, str, bytes | str, str, int | None]] = [
     ("empty", "cis/cis_customer_20260105.dat", b"", "file is empty", 1),
-    ("empty_jsonl", "crm/crm_contact_20260105.jsonl", b"\n\n", "file is empty", 1),
     ("blank_xml", "mdm/mdm_espi_20260105.xml", b"  ", "file is empty", 1),
     ("wrong_delimiter", "cis/cis_customer_20260105.dat", lines(CUSTOMER_HEADER.replace("|", ","),
                                                                CUSTOMER_ROW.replace("|", ",")),
@@ -116,6 +115,7 @@ Check = Callable[[Engine], None]
 
 LOADED: list[tuple[str, str, bytes | str, dict, Check | None]] = [
     ("header_only", "cis/cis_customer_20260105.dat", lines(CUSTOMER_HEADER), dict(read=0, loaded=0), None),
+    ("empty_jsonl_is_zero_records", "crm/crm_contact_20260105.jsonl", b"", dict(read=0, loaded=0), None),
     ("no_trailing_newline", "cis/cis_customer_20260105.dat", CUSTOMER_HEADER + "\n" + CUSTOMER_ROW,
      dict(read=1, loaded=1), None),
     ("utf8_bom", "cis/cis_customer_20260105.dat", b"\xef\xbb\xbf" + lines(CUSTOMER_HEADER, CUSTOMER_ROW).encode(),
@@ -185,9 +185,10 @@ QUARANTINED: list[tuple[str, str, bytes | str, dict[int, str]]] = [
      lines(json.dumps(dict(contact_id="C1", last_name="X")), json.dumps(dict(contact_id="  ", last_name="Y"))),
      {2: "missing_key"}),
     ("negative_and_absurd_readings_kept_for_vee", "mdm/mdm_interval_20260105.csv",
-     lines("service_point_id,meter_serial,channel,interval_end_local,interval_minutes,value,unit,quality_code,"
-           "received_at", "SP1,M1,1,2026-01-05T00:15:00,15,-3.5,KWH,0,", "SP1,M1,1,2026-01-05T00:30:00,15,1e12,KWH,0,",
-           "SP1,M1,1,2026-01-05T00:45:00,15,NaNx,KWH,0,"), {3: "invalid_number"}),
+     lines("service_point_id,meter_serial,channel,interval_end_local,utc_offset,interval_minutes,value,unit,"
+           "quality_code,received_at", "SP1,M1,1,2026-01-05T00:15:00,-06:00,15,-3.5,KWH,0,",
+           "SP1,M1,1,2026-01-05T00:30:00,-06:00,15,1e12,KWH,0,", "SP1,M1,1,2026-01-05T00:45:00,-06:00,15,NaNx,KWH,0,"),
+     {3: "invalid_number"}),
 ]
 
 

@@ -46,7 +46,8 @@ def test_timestamps_to_utc_with_offsets_and_local() -> None:
     assert out.iloc[0] == pd.Timestamp("2026-01-05 09:00:00")
     assert out.iloc[1] == pd.Timestamp("2026-01-05 15:10:00")
     assert out.iloc[2] == pd.Timestamp("2026-07-01 14:00:00")  # EDT = UTC-4
-    assert status.tolist() == ["", "", "", "nonexistent", "invalid"]
+    assert status.tolist() == ["", "", "", "shifted", "invalid"]
+    assert out.iloc[3] == pd.Timestamp("2026-03-08 07:30:00")  # 03:30 EDT
 
 
 def test_fall_back_day_has_100_distinct_quarter_hours_in_utc() -> None:

@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS stg_mdm_interval (
     meter_serial VARCHAR,
     channel VARCHAR,
     interval_end_local VARCHAR,
+    utc_offset VARCHAR,
     interval_minutes VARCHAR,
     value VARCHAR,
     unit VARCHAR,

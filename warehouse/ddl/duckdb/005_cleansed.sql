@@ -175,6 +175,7 @@ CREATE TABLE IF NOT EXISTS cln_mdm_interval (
     meter_serial VARCHAR,
     channel VARCHAR,
     interval_end_local VARCHAR,
+    utc_offset VARCHAR,
     interval_minutes VARCHAR,
     value VARCHAR,
     unit VARCHAR,

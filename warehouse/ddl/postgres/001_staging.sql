@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS stg_mdm_interval (
     meter_serial TEXT,
     channel TEXT,
     interval_end_local TEXT,
+    utc_offset TEXT,
     interval_minutes TEXT,
     value TEXT,
     unit TEXT,

@@ -175,6 +175,7 @@ CREATE TABLE IF NOT EXISTS cln_mdm_interval (
     meter_serial TEXT,
     channel TEXT,
     interval_end_local TEXT,
+    utc_offset TEXT,
     interval_minutes TEXT,
     value TEXT,
     unit TEXT,

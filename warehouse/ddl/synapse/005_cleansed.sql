@@ -204,6 +204,7 @@ CREATE TABLE cln_mdm_interval (
     meter_serial NVARCHAR(4000),
     channel NVARCHAR(4000),
     interval_end_local NVARCHAR(4000),
+    utc_offset NVARCHAR(4000),
     interval_minutes NVARCHAR(4000),
     value NVARCHAR(4000),
     unit NVARCHAR(4000),
