@@ -29,7 +29,7 @@ from loaders.sources.delivery import Parsed, parse_name
 from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS
 
-# Keys on which a later copy supersedes an earlier one within a batch (MDM: "keep latest received").
+# Keys on which two different rows of one batch conflict (MDM re-sends).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
                   "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
                   "mdm_espi": ("service_point_id_std", "interval_start_epoch")}
@@ -191,20 +191,22 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
 
 
 def _fold_duplicates(feed: str, clean: pd.DataFrame) -> tuple[pd.DataFrame, int, pd.DataFrame]:
-    """Fold exact re-sent duplicates (counted as merged); for MDM keys keep the latest copy and quarantine
-    the earlier conflicting ones as `superseded_duplicate`."""
+    """Fold exact re-sent duplicates (counted as merged); for MDM keys keep the first copy and quarantine
+    later conflicting ones as `conflicting_duplicate`."""
     raw_cols = list(FEEDS[feed].columns)
     exact = clean.duplicated(subset=raw_cols, keep="first")
     clean = clean[~exact]
     superseded = pd.DataFrame(columns=["source_row_number", "reason_code", "column_name", "detail"])
     keys = SUPERSEDE_KEYS.get(feed)
     if keys and len(clean):
-        older = clean.duplicated(subset=list(keys), keep="last")
-        if older.any():
-            superseded = pd.DataFrame({"source_row_number": clean.loc[older, "source_row_number"],
-                                       "reason_code": "superseded_duplicate", "column_name": ",".join(keys),
-                                       "detail": "a later row in the batch has the same key with other values"})
-            clean = clean[~older]
+        # within one file the first copy stands: a re-send later in the same file (same received_at)
+        # that disagrees is the suspect one; across files, the later batch supersedes (back-fills)
+        later = clean.duplicated(subset=list(keys), keep="first")
+        if later.any():
+            superseded = pd.DataFrame({"source_row_number": clean.loc[later, "source_row_number"],
+                                       "reason_code": "conflicting_duplicate", "column_name": ",".join(keys),
+                                       "detail": "an earlier row in the file has the same key and other values"})
+            clean = clean[~later]
     return clean, int(exact.sum()), superseded
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loaders.cleanse import addresses, contacts, dates, ids, names, units
+from loaders.cleanse import addresses, contacts, dates, ids, names, none_for_null, units
 from warehouse.schema.staging import FEEDS
 
 
@@ -189,8 +189,10 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
                                "column_name": column[bad], "detail": detail})
     swaps = [c for c in out.columns if c.startswith("__swap_")]
     if "date_repairs" in _std_columns(feed):
-        out["date_repairs"] = out[swaps].apply(
-            lambda r: ",".join(c[7:] for c in swaps if r[c]) or None, axis=1) if swaps and len(out) else None
+        repairs = pd.Series("", index=out.index, dtype=object)
+        for c in swaps:
+            repairs = repairs + np.where(out[c].fillna(False).astype(bool), c[7:] + ",", "")
+        out["date_repairs"] = none_for_null(repairs.str.rstrip(",").where(repairs != ""))
     keep = ["source_row_number", *FEEDS[feed].columns, *_std_columns(feed)]
     return out.loc[~bad, keep], quarantine
 
@@ -205,6 +207,7 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
     if feed == "cis_customer":
         _customerish(df, out, feed)
         _address(df, out, "mail_", "mail_", "mail_unit")
+        _move_in_swap(df, out)
     elif feed == "crm_contact":
         _customerish(df, out, feed)
         _address(df, out, "", "", None)
@@ -249,6 +252,7 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         issues.append((status == dates.INVALID, "invalid_timestamp", "interval_end_local"))
         issues.append((status == "nonexistent", "nonexistent_local_time", "interval_end_local"))
         out["is_estimated"] = df["quality_code"].astype("string").isin(["8", "9", "E", "EST"])
+        _interval_repairs(df, out)
     if feed == "mdm_espi":
         start = pd.to_numeric(df["interval_start_epoch"], errors="coerce")
         dur = pd.to_numeric(df["duration_seconds"], errors="coerce")
@@ -269,6 +273,62 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         issues.append((is_detail & cents.isna(), "invalid_number", "amount_cents"))
     if feed == "payments_card":
         out["account_number_std"] = ids.pad_id(df["account_number"], 12)
-        out["amount_std"] = out["amount_std"]
+        # the processor sends dollars with two decimals; a bare integer is an amount sent in cents
+        bare = df["amount"].astype("string").str.strip().str.fullmatch(r"-?\d+").fillna(False)
+        amount = pd.to_numeric(out["amount_std"], errors="coerce")
+        out["amount_std"] = none_for_null(amount.where(~bare, amount / 100))
     if feed == "mdm_register":
         out["read_date_std"] = out["read_date_std"]
+
+
+def _move_in_swap(df: pd.DataFrame, out: pd.DataFrame) -> None:
+    """A move-in date whose day and month are both <= 12 is ambiguous on its own; CIS creates the business
+    partner on the move-in day, so when swapping day and month makes it equal `created_on`, it was swapped."""
+    raw = df["move_in_date"].astype("string").str.strip()
+    swapped = raw.str[:4] + raw.str[6:8] + raw.str[4:6]
+    created = df["created_on"].astype("string").str.strip()
+    fix = (raw != created) & (swapped == created) & raw.str.fullmatch(r"\d{8}").fillna(False) & \
+        out["move_in_date_std"].notna()
+    if fix.any():
+        out.loc[fix, "move_in_date_std"] = out.loc[fix, "created_on_std"]
+        out.loc[fix, "__swap_move_in_date"] = True
+
+
+# A 15-minute residential read above this many kWh (a 200 kW average) is not plausible: the meter-day
+# was delivered in Wh while labelled kWh.
+WH_AS_KWH_MEDIAN = 50.0
+
+
+def _interval_repairs(df: pd.DataFrame, out: pd.DataFrame) -> None:
+    """Meter-day repairs the interval feed itself proves: start-of-interval stamps, Wh labelled kWh,
+    negative reads on a delivered-energy channel. Each repaired row is listed in `repair`."""
+    repair = pd.Series("", index=out.index, dtype=object)
+    local = pd.to_datetime(df["interval_end_local"].astype("string").str.strip(), errors="coerce", format="ISO8601")
+    minutes = pd.to_numeric(out["interval_minutes_std"], errors="coerce").fillna(15)
+    utc = pd.to_datetime(out["interval_end_utc"], errors="coerce")
+    day = (local - pd.to_timedelta(minutes, unit="m")).dt.date
+    keys = [out["service_point_id_std"], df["channel"], day]
+    # interval END stamps run 00:15 .. 24:00; a meter-day whose stamps run 00:00 .. 23:45 is stamped with starts
+    starts_at_midnight = (local.dt.hour == 0) & (local.dt.minute == 0)
+    frame = pd.DataFrame({"sp": keys[0], "ch": keys[1], "day": local.dt.date, "midnight": starts_at_midnight,
+                          "last": local})
+    grp = frame.groupby(["sp", "ch", "day"], sort=False, dropna=False)
+    has_midnight = grp["midnight"].transform("any")
+    latest = grp["last"].transform("max")
+    shifted = has_midnight & (latest.dt.hour == 23) & (latest.dt.minute == 60 - minutes.clip(upper=60))
+    if shifted.any():
+        out.loc[shifted, "interval_end_utc"] = (utc[shifted] + pd.to_timedelta(minutes[shifted], unit="m")).to_numpy()
+        repair[shifted] = "start_of_interval"
+    value = pd.to_numeric(out["value_std"], errors="coerce")
+    unit = df["unit"].astype("string").str.upper()
+    med = value.groupby([keys[0], keys[1], day], sort=False, dropna=False).transform("median")
+    wh = (unit == "KWH") & (med > WH_AS_KWH_MEDIAN)
+    if wh.any():
+        value[wh] = (value[wh] / 1000).round(6)
+        repair[wh] = repair[wh] + np.where(repair[wh] != "", ",", "") + "wh_as_kwh"
+    negative = (value < 0) & (df["channel"].astype("string").str.strip() == "1")
+    if negative.any():  # channel 1 is delivered energy; only a net-metering received channel may go negative
+        value[negative] = -value[negative]
+        repair[negative] = repair[negative] + np.where(repair[negative] != "", ",", "") + "negative_delivered"
+    out["value_std"] = none_for_null(value)
+    out["repairs"] = none_for_null(repair.where(repair != ""))

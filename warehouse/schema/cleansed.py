@@ -47,7 +47,7 @@ STD: dict[str, str] = {
                 "is_estimated:bool",
     "cis_bill_line": "bill_id_std:str:20 line_no_std:int quantity_std:decimal unit_std:str:16 amount_std:decimal",
     "mdm_interval": "service_point_id_std:str:32 interval_end_utc:timestamp interval_minutes_std:smallint "
-                    "value_std:decimal unit_std:str:16 is_estimated:bool received_at_utc:timestamp",
+                    "value_std:decimal unit_std:str:16 is_estimated:bool received_at_utc:timestamp repairs:str:64",
     "mdm_register": "service_point_id_std:str:32 read_date_std:date register_value_std:decimal unit_std:str:16 "
                     "dials_std:smallint multiplier_std:decimal",
     "mdm_espi": "service_point_id_std:str:32 interval_end_utc:timestamp duration_seconds_std:int "

@@ -187,7 +187,8 @@ CREATE TABLE IF NOT EXISTS cln_mdm_interval (
     value_std DECIMAL(18,4),
     unit_std VARCHAR(16),
     is_estimated BOOLEAN,
-    received_at_utc TIMESTAMP
+    received_at_utc TIMESTAMP,
+    repairs VARCHAR(64)
 );
 
 CREATE TABLE IF NOT EXISTS cln_mdm_register (

@@ -217,6 +217,7 @@ CREATE TABLE cln_mdm_interval (
     unit_std NVARCHAR(16),
     is_estimated BIT,
     received_at_utc DATETIME2(3),
+    repairs NVARCHAR(64),
     CONSTRAINT pk_cln_mdm_interval PRIMARY KEY NONCLUSTERED (batch_id, source_row_number) NOT ENFORCED
 )
 WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
