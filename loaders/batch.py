@@ -113,7 +113,8 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
     with connect_checked(engine) as conn:
         with conn.begin():
             prior = conn.execute(sa.text(
-                "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND rows_read > 0"), {"sha": sha}
+                "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND (rows_read > 0 "
+                "OR file_name = :name)"), {"sha": sha, "name": _display(path)}
             ).scalar()
             if prior is not None:
                 result.status, result.duplicate_of_batch_id = "skipped", int(prior)

@@ -42,11 +42,19 @@ def street(raw: str) -> tuple[str | None, str | None]:
     if m:
         unit, text = m.group(2), text[: m.start()].strip()
     words = text.split()
+    last = len(words) - 1
+    post_dir = last >= 3 and words[last] in DIRECTION
+    suffix_at = last - 1 if post_dir else last
+    has_suffix = suffix_at >= 2 and words[suffix_at] in SUFFIX
+    name_end = suffix_at - 1 if has_suffix else (last - 1 if post_dir else last)
     out = []
     for i, w in enumerate(words):
-        if w in DIRECTION and (i == 1 or i == len(words) - 1 or i == len(words) - 2):
+        # a directional is one only beside a street name: in `112 NORTH RD` NORTH *is* the name
+        if i == 1 and w in DIRECTION and name_end >= 2:
             out.append(DIRECTION[w])
-        elif w in SUFFIX and i == len(words) - 1 or w in SUFFIX and i == len(words) - 2 and words[-1] in DIRECTION:
+        elif i == last and post_dir:
+            out.append(DIRECTION[w])
+        elif i == suffix_at and has_suffix:
             out.append(SUFFIX[w])
         else:
             out.append(w)

@@ -93,7 +93,10 @@ def test_address_variants_standardise_to_one_key() -> None:
     c = addresses.street("123 North Main Street, Unit 4")
     assert a == b == c == ("123 N MAIN ST", "4")
     assert addresses.street("45 Oak Avenue") == ("45 OAK AVE", None)
-    assert addresses.street("9 West Boulevard") == ("9 W BLVD", None)
+    assert addresses.street("9 West Oak Boulevard") == ("9 W OAK BLVD", None)
+    assert addresses.street("112 North Road") == ("112 NORTH RD", None)  # NORTH is the street's name here
+    assert addresses.street("126 North Lake Parkway") == ("126 N LAKE PKWY", None)
+    assert addresses.street("5 Main Street South") == ("5 MAIN ST S", None)
 
 
 def test_zips() -> None:
