@@ -206,7 +206,7 @@ def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary
         first_rule_b = edges.drop_duplicates("b").set_index("b")
         df["match_rule"] = df["node"].map(first_rule["rule"]).fillna(df["node"].map(first_rule_b["rule"]))
         df["match_score"] = df["node"].map(first_rule["score"]).fillna(df["node"].map(first_rule_b["score"]))
-        df["match_rule"] = df["match_rule"].fillna("seed")
+        df["match_rule"] = df["match_rule"].astype(object).where(df["match_rule"].notna(), "seed")
         changed = _write_xref(conn, df, ts, batch_id)
         _write_pairs(conn, edges)
         _publish_customers(conn, ts, batch_id)
