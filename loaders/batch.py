@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd

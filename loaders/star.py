@@ -18,7 +18,8 @@ LATEST = "ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY batch_id DESC, source_r
 
 
 def _hash(cols: list[str]) -> str:
-    return "md5(concat_ws('|', " + ", ".join(f"COALESCE(CAST({c} AS VARCHAR(400)), '')" for c in cols) + "))"
+    parts = ", ".join(f"COALESCE(CAST({c} AS VARCHAR(400)), '')" for c in cols)
+    return f"md5(concat_ws('|', {parts}))"
 
 
 def scd2(conn: sa.Connection, dim: str, key: str, attrs: list[str], source_sql: str, batch_id: int,
@@ -48,7 +49,8 @@ def infer(conn: sa.Connection, dim: str, key: str, keys_sql: str, batch_id: int,
     """Create inferred members for keys a fact references that the dimension does not know yet."""
     conn.execute(sa.text(
         f"INSERT INTO {dim} ({key}, row_hash, effective_from, effective_to, is_current, is_inferred, batch_id) "
-        f"SELECT DISTINCT k.{key}, 'inferred', CAST(:ts AS TIMESTAMP), CAST(NULL AS TIMESTAMP), TRUE, TRUE, CAST(:b AS BIGINT) FROM ({keys_sql}) k "
+        f"SELECT DISTINCT k.{key}, 'inferred', CAST(:ts AS TIMESTAMP), CAST(NULL AS TIMESTAMP), TRUE, TRUE, "
+        f"CAST(:b AS BIGINT) FROM ({keys_sql}) k "
         f"WHERE k.{key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {dim} d WHERE d.{key} = k.{key})"),
         {"b": batch_id, "ts": ts})
 
@@ -71,7 +73,8 @@ def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: s
 
 
 def _date_key(expr: str) -> str:
-    return f"CAST(EXTRACT(YEAR FROM {expr}) * 10000 + EXTRACT(MONTH FROM {expr}) * 100 + EXTRACT(DAY FROM {expr}) AS INTEGER)"
+    return (f"CAST(EXTRACT(YEAR FROM {expr}) * 10000 + EXTRACT(MONTH FROM {expr}) * 100 + "
+            f"EXTRACT(DAY FROM {expr}) AS INTEGER)")
 
 
 def _cur(dim: str, key: str, sk: str, value: str) -> str:

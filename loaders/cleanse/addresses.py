@@ -50,9 +50,7 @@ def street(raw: str) -> tuple[str | None, str | None]:
     out = []
     for i, w in enumerate(words):
         # a directional is one only beside a street name: in `112 NORTH RD` NORTH *is* the name
-        if i == 1 and w in DIRECTION and name_end >= 2:
-            out.append(DIRECTION[w])
-        elif i == last and post_dir:
+        if i == 1 and w in DIRECTION and name_end >= 2 or i == last and post_dir:
             out.append(DIRECTION[w])
         elif i == suffix_at and has_suffix:
             out.append(SUFFIX[w])

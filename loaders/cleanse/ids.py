@@ -17,7 +17,7 @@ def pad_id(raw: pd.Series, length: int) -> pd.Series:
     """
     s = raw.astype("string").str.strip()
     digits = s.str.replace(r"[\s\-./]", "", regex=True)
-    ok = digits.str.fullmatch(r"\d{1,%d}" % length).fillna(False) & (digits.str.len() > 0)
+    ok = digits.str.fullmatch(rf"\d{{1,{length}}}").fillna(False) & (digits.str.len() > 0)
     return none_for_null(digits.str.zfill(length).where(ok))
 
 
@@ -25,7 +25,7 @@ def account_from_text(raw: pd.Series, length: int = 12) -> pd.Series:
     """A CIS contract account from free text typed in CRM (`acct 0001-2345-678`, `12345678`, `#123...`)."""
     s = raw.astype("string").str.replace(r"(?i)^\s*(acct|account|a/c|no\.?|#)[\s:#.]*", "", regex=True)
     digits = s.str.replace(r"[\s\-./#]", "", regex=True)
-    ok = digits.str.fullmatch(r"\d{6,%d}" % length).fillna(False)
+    ok = digits.str.fullmatch(rf"\d{{6,{length}}}").fillna(False)
     return none_for_null(digits.str.zfill(length).where(ok))
 
 

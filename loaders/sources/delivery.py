@@ -69,10 +69,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
     if nul >= 0:
         raise DeliveryError(str(path), "contains a NUL byte (binary or UTF-16 data); re-export as UTF-8 text",
                             line=data.count(b"\n", 0, nul) + 1, code="bad_encoding")
-    if data.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError:

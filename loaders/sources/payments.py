@@ -3,13 +3,14 @@
 Lockbox layout (80-character lines, positions 1-based inclusive; numbers zero-filled, text space-filled),
 as the bank (and `loaders.synth.payments`) writes it:
 
-| record         | 1 | 2-10    | 11-17      | 18-22    | 23-27 | 28-47          | 48-59        | 60-69        | 70-77        |
-|----------------|---|---------|------------|----------|-------|----------------|--------------|--------------|--------------|
-| 1 file header  | 1 | bank_id | lockbox_no | deposit_date (18-25)                                                          |
-| 5 batch header | 5 | bank_id | lockbox_no | batch_no | deposit_date (23-30)                                       |
-| 6 detail       | 6 | bank_id | lockbox_no | batch_no | item_seq | account_number | amount_cents | check_number | deposit_date |
-| 7 batch total  | 7 | bank_id | lockbox_no | batch_no | record_count (23-28), total_amount_cents (29-42)          |
-| 9 file trailer | 9 | bank_id | lockbox_no | record_count (18-25, every record in the file), total (26-41)  |
+| record         | fields (positions)                                                                  |
+|----------------|-------------------------------------------------------------------------------------|
+| 1 file header  | bank_id 2-10, lockbox_no 11-17, deposit_date 18-25                                  |
+| 5 batch header | bank_id 2-10, lockbox_no 11-17, batch_no 18-22, deposit_date 23-30                  |
+| 6 detail       | ... batch_no 18-22, item_seq 23-27, account_number 28-47, amount_cents 48-59,       |
+|                | check_number 60-69, deposit_date 70-77                                              |
+| 7 batch total  | ... batch_no 18-22, record_count 23-28, total_amount_cents 29-42                    |
+| 9 file trailer | ... record_count 18-25 (every record in the file), total_amount_cents 26-41         |
 
 Verification: a batch total record (7) whose count or amount disagrees with its details is quarantined
 (`batch_total_mismatch`) — the details are the bank's items and stay loaded; a missing or disagreeing
@@ -34,7 +35,8 @@ LAYOUT: dict[str, dict[str, tuple[int, int]]] = {
           "total_amount_cents": (29, 42)},
     "9": {"bank_id": (2, 10), "lockbox_no": (11, 17), "record_count": (18, 25), "total_amount_cents": (26, 41)},
 }
-COLUMNS = ["record_type", "bank_id", "lockbox_no", "batch_no", "item_seq", "account_number", "amount_cents", "check_number", "deposit_date", "record_count", "total_amount_cents", "raw_line"]
+COLUMNS = ["record_type", "bank_id", "lockbox_no", "batch_no", "item_seq", "account_number", "amount_cents",
+           "check_number", "deposit_date", "record_count", "total_amount_cents", "raw_line"]
 
 
 def _int(path: Path, line: int, field: str, text: str | None) -> int:

@@ -138,7 +138,8 @@ ESPI = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def lockbox(items: list[tuple[str, int]], batch_total: int | None = None, trailer_count: int | None = None) -> list[str]:
+def lockbox(items: list[tuple[str, int]], batch_total: int | None = None,
+            trailer_count: int | None = None) -> list[str]:
     """A lockbox file (the bank's layout, see loaders.sources.payments) with one batch of `items`
     (account, cents); totals correct unless overridden."""
     total = sum(c for _, c in items)

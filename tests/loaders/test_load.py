@@ -30,7 +30,8 @@ def test_every_batch_conserves_rows_and_is_audited(loaded: tuple) -> None:
         feed = b["feed"]
         staged = _q(migrated, f"SELECT COUNT(*) FROM stg_{feed} WHERE batch_id = {b['batch_id']}")[0][0]
         if feed == "workorders_outage":  # the outage file also stages its nested interruptions
-            staged += _q(migrated, f"SELECT COUNT(*) FROM stg_workorders_interruption WHERE batch_id = {b['batch_id']}")[0][0]
+            staged += _q(migrated, "SELECT COUNT(*) FROM stg_workorders_interruption WHERE batch_id = "
+                         f"{b['batch_id']}")[0][0]
         assert staged == b["rows_read"]
     # what was quarantined, and why (first failing rule wins)
     reasons = sorted(_q(migrated, "SELECT feed, source_row_number, reason_code, column_name FROM quarantine"))
@@ -73,7 +74,8 @@ def test_repairs_land_beside_the_raw_values(loaded: tuple) -> None:
 
 def test_golden_customers_and_xref(loaded: tuple) -> None:
     migrated, _, summary = loaded
-    clusters = _q(migrated, "SELECT golden_customer_id, source || ':' || source_key FROM customer_xref WHERE is_current")
+    clusters = _q(migrated, "SELECT golden_customer_id, source || ':' || source_key FROM customer_xref "
+                            "WHERE is_current")
     groups: dict[str, set[str]] = {}
     for g, node in clusters:
         groups.setdefault(g, set()).add(node)
