@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -127,6 +128,22 @@ def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/Chic
         totals[f.parent.name] = totals.get(f.parent.name, 0) + 1
     seen: dict[str, int] = {}
     summary = LoadSummary()
+    with ExitStack() as stack:
+        if engine.dialect.name == "duckdb":
+            # DuckDB checkpoints and closes the database when its last connection closes; one idle
+            # connection held for the run keeps the instance open between batches (each still commits).
+            stack.enter_context(engine.connect())
+        _load_each(engine, files, totals, seen, summary, tz, on_progress)
+        if match and any(b.status == "loaded" and b.feed in CUSTOMER_FEEDS for b in summary.batches):
+            last = max((b.batch_id for b in summary.batches if b.batch_id), default=None)
+            summary.match = match_customers(engine, last)
+        elif match:
+            summary.match = _current_match(engine)
+    return summary
+
+
+def _load_each(engine: Engine, files: list[Path], totals: dict[str, int], seen: dict[str, int],
+               summary: LoadSummary, tz: str, on_progress: Callable[[Progress], None] | None) -> None:
     for f in files:
         src = f.parent.name
         seen[src] = seen.get(src, 0) + 1
@@ -136,12 +153,6 @@ def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/Chic
         summary.batches.append(result)
         if on_progress:
             on_progress(Progress(src, f.name, seen[src], totals[src], result))
-    if match and any(b.status == "loaded" and b.feed in CUSTOMER_FEEDS for b in summary.batches):
-        last = max((b.batch_id for b in summary.batches if b.batch_id), default=None)
-        summary.match = match_customers(engine, last)
-    elif match:
-        summary.match = _current_match(engine)
-    return summary
 
 
 def _current_match(engine: Engine) -> MatchSummary | None:
