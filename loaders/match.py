@@ -90,7 +90,7 @@ class MatchSummary:
 def _group_edges(df: pd.DataFrame, cols: list[str], rule: str) -> pd.DataFrame:
     sub = df.dropna(subset=cols)
     sub = sub[sub.duplicated(subset=cols, keep=False)]
-    first = sub.groupby(cols, sort=False)["node"].transform("first")
+    first = sub.groupby(cols, sort=False)["node"].transform("min")  # hub = smallest key: order-independent
     e = pd.DataFrame({"a": sub["node"].to_numpy(), "b": first.to_numpy(), "rule": rule, "score": 1.0})
     return e[e["a"] != e["b"]]
 
@@ -182,7 +182,7 @@ def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM match_record"))
         conn.execute(sa.text(_RECORDS))
-        df = pd.read_sql(sa.text("SELECT * FROM match_record"), conn)
+        df = pd.read_sql(sa.text("SELECT * FROM match_record ORDER BY source, source_key"), conn)
         if df.empty:
             return MatchSummary(0, 0, {}, 0)
         df["node"] = df["source"] + ":" + df["source_key"]
@@ -213,7 +213,32 @@ def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary
         summary = MatchSummary(len(df), df["golden_customer_id"].nunique(),
                                edges["rule"].value_counts().to_dict(), changed)
         summary.singletons = int((pd.Series(labels).value_counts() == 1).sum())
+        high = high_water(conn)
+        if high is not None:
+            conn.execute(sa.text("DELETE FROM match_run WHERE high_water_batch_id = :h"), {"h": high})
+            conn.execute(sa.text("INSERT INTO match_run (high_water_batch_id, matched_at, records, golden_customers, "
+                                 "xref_changes) VALUES (:h, :t, :r, :g, :c)"),
+                         {"h": high, "t": ts, "r": summary.records, "g": summary.golden_customers, "c": changed})
         return summary
+
+
+CUSTOMER_FEEDS = ("cis_customer", "cis_account", "crm_contact")
+
+
+def high_water(conn: sa.Connection) -> int | None:
+    """The newest loaded batch of a feed that matching reads."""
+    feeds = ", ".join(f"'{f}'" for f in CUSTOMER_FEEDS)
+    value = conn.execute(sa.text(f"SELECT MAX(batch_id) FROM dim_batch WHERE status = 'loaded' AND feed IN ({feeds})"
+                                 )).scalar()
+    return None if value is None else int(value)
+
+
+def is_stale(engine: Engine) -> bool:
+    """True when customer data loaded after the last match run (or there never was one)."""
+    with engine.connect() as conn:
+        high = high_water(conn)
+        done = conn.execute(sa.text("SELECT MAX(high_water_batch_id) FROM match_run")).scalar()
+    return high is not None and (done is None or int(done) < high)
 
 
 def _write_xref(conn: sa.Connection, df: pd.DataFrame, ts: datetime, batch_id: int | None) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from loaders.batch import BatchResult, load_file
 from loaders.errors import LoaderError
-from loaders.match import MatchSummary, match_customers
+from loaders.match import MatchSummary, is_stale, match_customers
 from loaders.sources.delivery import NAME, parse_name
 from warehouse.schema.staging import FEEDS, SOURCES
 
@@ -28,8 +28,6 @@ FEED_ORDER = ("cis_tariff", "cis_premise", "gis_premise", "cis_customer", "cis_a
               "crm_contact", "crm_case", "crm_interaction", "payments_lockbox", "payments_card",
               "workorders_order", "workorders_outage")
 assert set(FEED_ORDER) | {"workorders_interruption"} == set(FEEDS)
-
-CUSTOMER_FEEDS = {"cis_customer", "cis_account", "crm_contact"}
 
 
 @dataclass
@@ -134,7 +132,7 @@ def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/Chic
             # connection held for the run keeps the instance open between batches (each still commits).
             stack.enter_context(engine.connect())
         _load_each(engine, files, totals, seen, summary, tz, on_progress)
-        if match and any(b.status == "loaded" and b.feed in CUSTOMER_FEEDS for b in summary.batches):
+        if match and is_stale(engine):
             last = max((b.batch_id for b in summary.batches if b.batch_id), default=None)
             summary.match = match_customers(engine, last)
         elif match:

@@ -4,8 +4,9 @@ A cleansed row keeps every raw field exactly as staged (so nothing is ever overw
 standardised columns produced by `loaders.cleanse`. Rows that could not be repaired are in `quarantine`
 instead; exact duplicates folded within a batch are counted in `dim_batch.rows_merged`.
 
-`match_record` is the customer-matching input (every CIS, CRM, payment and web customer record in one
-standardised shape) and `match_pair` the pairs the matcher linked, with rule and score, per match run.
+`match_record` is the customer-matching input (every CIS customer and CRM/web contact in one standardised
+shape), `match_pair` the pairs the latest run linked, with rule and score, and `match_run` the high-water
+batch each run saw (so a load interrupted between its batches and its match re-matches on the next run).
 """
 
 from __future__ import annotations
@@ -117,4 +118,17 @@ MATCH_PAIR = Table(
     doc="Record pairs linked by the latest match run, with the first rule that linked them.",
 )
 
-TABLES: tuple[Table, ...] = tuple(_cleansed_table(f) for f in FEEDS) + (MATCH_RECORD, MATCH_PAIR)
+MATCH_RUN = Table(
+    "match_run", "staging",
+    (
+        C("high_water_batch_id", "bigint", nullable=False, doc="the newest customer-bearing batch it saw"),
+        C("matched_at", "timestamp", nullable=False),
+        C("records", "int"),
+        C("golden_customers", "int"),
+        C("xref_changes", "int"),
+    ),
+    primary_key=("high_water_batch_id",), distribution="ROUND_ROBIN",
+    doc="One row per match run that saw new customer data; a load re-matches when a newer batch exists.",
+)
+
+TABLES: tuple[Table, ...] = tuple(_cleansed_table(f) for f in FEEDS) + (MATCH_RECORD, MATCH_PAIR, MATCH_RUN)

@@ -442,3 +442,11 @@ CREATE TABLE IF NOT EXISTS match_pair (
     match_rule VARCHAR(64) NOT NULL,
     match_score DOUBLE PRECISION
 );
+
+CREATE TABLE IF NOT EXISTS match_run (
+    high_water_batch_id BIGINT NOT NULL,
+    matched_at TIMESTAMP NOT NULL,
+    records INTEGER,
+    golden_customers INTEGER,
+    xref_changes INTEGER
+);

@@ -530,3 +530,15 @@ CREATE TABLE match_pair (
 )
 WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
 GO
+
+IF OBJECT_ID(N'match_run', N'U') IS NULL
+CREATE TABLE match_run (
+    high_water_batch_id BIGINT NOT NULL,
+    matched_at DATETIME2(3) NOT NULL,
+    records INT,
+    golden_customers INT,
+    xref_changes INT,
+    CONSTRAINT pk_match_run PRIMARY KEY NONCLUSTERED (high_water_batch_id) NOT ENFORCED
+)
+WITH (DISTRIBUTION = ROUND_ROBIN, HEAP);
+GO
