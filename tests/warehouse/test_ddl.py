@@ -101,4 +101,5 @@ def test_table_counts_per_dialect() -> None:
         name: len(re.findall(r"CREATE TABLE", render.full_ddl(d))) for name, d in DIALECTS.items()
     }
     assert len(set(counts.values())) == 1, counts
-    assert counts["synapse"] == len(all_tables()) == 45 + 23  # 005 cleansed: 20 cln_ + match_record, match_pair, match_run
+    # 005 cleansed: 20 cln_ + match_record, match_pair, match_run
+    assert counts["synapse"] == len(all_tables()) == 45 + 23
