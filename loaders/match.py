@@ -214,8 +214,8 @@ def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary
                                edges["rule"].value_counts().to_dict(), changed)
         summary.singletons = int((pd.Series(labels).value_counts() == 1).sum())
         high = high_water(conn)
-        if high is not None:
-            conn.execute(sa.text("DELETE FROM match_run WHERE high_water_batch_id = :h"), {"h": high})
+        seen = conn.execute(sa.text("SELECT 1 FROM match_run WHERE high_water_batch_id = :h"), {"h": high}).first()
+        if high is not None and not seen:  # a repeat run on the same data records nothing new
             conn.execute(sa.text("INSERT INTO match_run (high_water_batch_id, matched_at, records, golden_customers, "
                                  "xref_changes) VALUES (:h, :t, :r, :g, :c)"),
                          {"h": high, "t": ts, "r": summary.records, "g": summary.golden_customers, "c": changed})
