@@ -97,6 +97,7 @@ def _run(engine, paths, tz, show):  # noqa: ANN001, ANN202
 def _print_summary(summary) -> None:  # noqa: ANN001
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     t = Table(title="Batches by source")
@@ -116,12 +117,13 @@ def _print_summary(summary) -> None:  # noqa: ANN001
         console.print(q)
     for b in summary.batches:
         if b.status in ("failed", "skipped"):
-            console.print(f"[{'red' if b.status == 'failed' else 'yellow'}]{b.status}[/]: {b.message}",
-                          markup=True, highlight=False)
+            # one unwrapped line per file, and never markup: a message quotes the delivered text
+            line = Text.assemble((b.status, "red" if b.status == "failed" else "yellow"), ": ", b.message)
+            console.print(line, soft_wrap=True, highlight=False)
     if summary.match:
         m = summary.match
         console.print(f"golden customers: {m.golden_customers} from {m.records} source records; match rate "
-                      f"{m.match_rate:.1%}; links by rule: {m.links_by_rule or '-'}")
+                      f"{m.match_rate:.1%}; links by rule: {m.links_by_rule or '-'}", soft_wrap=True)
 
 
 __all__ = ["command", "EXIT_COULD_NOT_RUN"]
