@@ -30,6 +30,9 @@ FEED_ORDER = ("cis_tariff", "cis_premise", "gis_premise", "cis_customer", "cis_a
 assert set(FEED_ORDER) | {"workorders_interruption"} == set(FEEDS)
 
 
+DUCKDB_MEMORY_LIMIT = "1GB"
+
+
 @dataclass
 class Progress:
     source: str
@@ -130,7 +133,10 @@ def load_files(engine: Engine, files: Iterable[Path], *, tz: str = "America/Chic
         if engine.dialect.name == "duckdb":
             # DuckDB checkpoints and closes the database when its last connection closes; one idle
             # connection held for the run keeps the instance open between batches (each still commits).
-            stack.enter_context(engine.connect())
+            keepalive = stack.enter_context(engine.connect())
+            # DuckDB's default buffer pool is 80% of RAM; a loader sharing the machine keeps to a budget
+            # (spilling to disk beyond it) so the run's peak RSS stays bounded.
+            keepalive.exec_driver_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         _load_each(engine, files, totals, seen, summary, tz, on_progress)
         if match and is_stale(engine):
             last = max((b.batch_id for b in summary.batches if b.batch_id), default=None)
