@@ -22,7 +22,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ddl": ("monitor.commands.ddl:command", "Print the full warehouse DDL for a dialect."),
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
     "load": ("monitor.commands.load:command", "Load deliveries: stage, cleanse, match customers, publish."),
+    "check": ("monitor.commands.check:command", "Run check suites on batches; exit 0 ok, 1 failed, 3 error."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
+    "dashboard": ("monitor.commands.dashboard:command", "Start the Streamlit quality console."),
+    "report": ("monitor.commands.report:command", "Write the executive quality trend report (HTML, PDF)."),
+    "powerbi": ("monitor.commands.powerbi:command", "Export the Power BI project, or push batch scores."),
+    "schedule": ("monitor.commands.schedule:command", "Run the scheduler (or --once): load, check, alert per source."),
+    "alerts": ("monitor.commands.alerts:command", "List alerts (sent, failed, logged) or send a test alert."),
+    "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
+    "generate": ("monitor.commands.generate:command",
+                 "Write synthetic six-source deliveries with a ground-truth defect manifest."),
 }
 
 
@@ -124,11 +133,17 @@ def _print_traceback(error: BaseException) -> None:
 def warehouse_option(func: Any) -> Any:
     """`--warehouse URL` on every command (overrides UTILITYFLOW_WAREHOUSE_URL and utilityflow.toml)."""
     func = click.option(
-        "--config", "config_file", type=click.Path(dir_okay=False), default=None,
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Settings file (default: ./utilityflow.toml if present).",
     )(func)
     return click.option(
-        "--warehouse", "warehouse_url", metavar="URL", default=None,
+        "--warehouse",
+        "warehouse_url",
+        metavar="URL",
+        default=None,
         help="Warehouse URL (default: $UTILITYFLOW_WAREHOUSE_URL or duckdb:///utilityflow.duckdb).",
     )(func)
 

@@ -29,17 +29,38 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("warehouse_url", "duckdb:///utilityflow.duckdb",
-            "SQLAlchemy URL of the warehouse: duckdb:///FILE, postgresql+psycopg://..., mssql+pyodbc://..."),
+    Setting(
+        "warehouse_url",
+        "duckdb:///utilityflow.duckdb",
+        "SQLAlchemy URL of the warehouse: duckdb:///FILE, postgresql+psycopg://..., mssql+pyodbc://...",
+    ),
     Setting("slack_webhook_url", "", "Slack incoming-webhook URL for alerts (secret).", secret=True),
-    Setting("slack_token", "", "Slack bot token (xoxb-...) for per-owner channels and updates (secret).",
-            secret=True),
+    Setting("slack_token", "", "Slack bot token (xoxb-...) for per-owner channels and updates (secret).", secret=True),
     Setting("console_url", "http://localhost:8501", "Base URL of the Streamlit console, linked from alerts."),
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
     Setting("utility_timezone", "America/Chicago",
             "IANA time zone of the utility: local meter timestamps are converted from it to UTC."),
+    Setting("console_band_good", 0.90, "Console quality band: a score at or above this is good (green)."),
+    Setting("console_band_warning", 0.76,
+            "Console quality band: at or above this (and below good) is a warning; below it, failing."),
+    Setting("console_cache_ttl", 60, "Seconds the console caches a query result before reading again."),
+    Setting("powerbi_api_url", "https://api.powerbi.com/v1.0/myorg",
+            "Power BI REST API base URL for `powerbi push` (add /groups/<workspace id> for a workspace)."),
+    Setting("powerbi_token", "", "Microsoft Entra access token for the Power BI REST API (secret).", secret=True),
+    Setting("powerbi_push_state", ".utilityflow/powerbi_push.json",
+            "File remembering the last batch pushed to each Power BI push dataset."),
+    Setting("slack_channel", "#data-quality",
+            "Bot-token alerts: channel for datasets whose suite names no slack_channel."),
+    Setting("slack_api_url", "https://slack.com/api/", "Slack Web API base URL (bot token calls)."),
+    Setting("alert_suppression_hours", 24.0,
+            "A check that keeps failing is re-alerted ('still failing (N runs)') at most this often."),
+    Setting("alert_summary_threshold", 10,
+            "Above this many failed/warned checks in one message, send a summary instead of the list."),
+    Setting("alert_max_attempts", 5, "Delivery attempts (one per run) before a failed alert is given up."),
+    Setting("anomaly_min_history", 14, "Points of metric history needed before anomalies are reported."),
+    Setting("anomaly_sensitivity", 4.0, "Robust z-score (MAD) beyond which a metric point fails."),
 )
 
 
@@ -55,6 +76,19 @@ class Settings:
     critical_cap: float = 0.5
     log_level: str = "INFO"
     utility_timezone: str = "America/Chicago"
+    console_band_good: float = 0.90
+    console_band_warning: float = 0.76
+    console_cache_ttl: int = 60
+    powerbi_api_url: str = "https://api.powerbi.com/v1.0/myorg"
+    powerbi_token: str = ""
+    powerbi_push_state: str = ".utilityflow/powerbi_push.json"
+    slack_channel: str = "#data-quality"
+    slack_api_url: str = "https://slack.com/api/"
+    alert_suppression_hours: float = 24.0
+    alert_summary_threshold: int = 10
+    alert_max_attempts: int = 5
+    anomaly_min_history: int = 14
+    anomaly_sensitivity: float = 4.0
 
     @classmethod
     def load(
@@ -101,9 +135,7 @@ def _coerce(spec: Setting, raw: Any, where: str) -> Any:
             return str(raw).strip().lower() in {"1", "true", "yes", "on"}
         return kind(raw)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{where}: {spec.name} must be {kind.__name__}, got {raw!r}. {spec.help}"
-        ) from None
+        raise ConfigError(f"{where}: {spec.name} must be {kind.__name__}, got {raw!r}. {spec.help}") from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -13,7 +13,10 @@ from warehouse.render import full_ddl
 
 @click.command("ddl", help="Print the full warehouse DDL (every migration) for one dialect.")
 @click.option(
-    "--dialect", "dialect_name", type=click.Choice(sorted(DIALECTS), case_sensitive=False), default=None,
+    "--dialect",
+    "dialect_name",
+    type=click.Choice(sorted(DIALECTS), case_sensitive=False),
+    default=None,
     help="duckdb, postgres or synapse (Azure Synapse dedicated pool / SQL Server, T-SQL). "
     "Default: the dialect of the configured warehouse.",
 )

@@ -33,3 +33,6 @@ def command(warehouse_url: str | None, config_file: str | None) -> None:
         present = sum(t.name in tables for t in m.tables) + sum(v.name in views for v in m.views)
         click.echo(f"   {m.filename:<28} {present} of {len(m.tables) + len(m.views)} objects present")
     click.echo("Next: `utilityflow --help` lists every command.")
+    from monitor.commands.dashboard import open_command
+
+    click.echo(f"Open the quality console: {open_command(settings.warehouse_url)}")

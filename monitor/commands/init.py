@@ -22,5 +22,6 @@ def command(warehouse_url: str | None, config_file: str | None) -> None:
         if outcome.status == "changed_since_applied":
             click.echo(
                 "    warning: this file changed after it was applied; applied migrations are history — "
-                "put the change in a new migration.", err=True,
+                "put the change in a new migration.",
+                err=True,
             )

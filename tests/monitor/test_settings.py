@@ -48,11 +48,13 @@ def test_bad_environment_value_names_the_variable() -> None:
 
 
 def test_describe_masks_secrets_and_passwords() -> None:
-    s = Settings.load(environ={
-        "UTILITYFLOW_WAREHOUSE_URL": "postgresql+psycopg://etl:hunter2@db/dw",
-        "UTILITYFLOW_SLACK_TOKEN": "xoxb-123-456-abcdef",
-        "UTILITYFLOW_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/XYZ",
-    })
+    s = Settings.load(
+        environ={
+            "UTILITYFLOW_WAREHOUSE_URL": "postgresql+psycopg://etl:hunter2@db/dw",
+            "UTILITYFLOW_SLACK_TOKEN": "xoxb-123-456-abcdef",
+            "UTILITYFLOW_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/XYZ",
+        }
+    )
     text = repr(s.describe())
     for secret in ("hunter2", "xoxb-123", "XYZ"):
         assert secret not in text

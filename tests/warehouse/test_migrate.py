@@ -39,11 +39,16 @@ def test_reference_rows_are_seeded_once(warehouse: Engine) -> None:
     with warehouse.connect() as conn:
         dims = conn.execute(sa.text("SELECT dimension_name FROM dim_dq_dimension ORDER BY dimension_key"))
         assert dims.scalars().all() == [
-            "completeness", "uniqueness", "validity", "accuracy", "consistency", "timeliness",
+            "completeness",
+            "uniqueness",
+            "validity",
+            "accuracy",
+            "consistency",
+            "timeliness",
         ]
-        row = conn.execute(sa.text(
-            "SELECT year_month, day_of_week, is_weekend FROM dim_date WHERE date_key = 20261129"
-        )).one()
+        row = conn.execute(
+            sa.text("SELECT year_month, day_of_week, is_weekend FROM dim_date WHERE date_key = 20261129")
+        ).one()
         assert tuple(row) == ("2026-11", 7, True)  # a Sunday
         assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_date")).scalar_one() == 9497
 
@@ -52,9 +57,7 @@ def test_a_failing_migration_rolls_back_and_names_the_statement(duckdb_engine: E
     ddl = tmp_path / "ddl" / "duckdb"
     ddl.mkdir(parents=True)
     (ddl / "001_ok.sql").write_text("CREATE TABLE IF NOT EXISTS t_ok (a INTEGER);\n")
-    (ddl / "002_bad.sql").write_text(
-        "CREATE TABLE IF NOT EXISTS t_half (a INTEGER);\n\nCREATE TABLE broken (;\n"
-    )
+    (ddl / "002_bad.sql").write_text("CREATE TABLE IF NOT EXISTS t_half (a INTEGER);\n\nCREATE TABLE broken (;\n")
     import pytest
 
     from warehouse.errors import MigrationError

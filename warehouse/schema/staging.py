@@ -72,11 +72,11 @@ FEEDS: dict[str, Feed] = {
               "bill_id line_no", "Bill lines."),
         # S2 MDM / AMI: interval CSV (timestamp = END of interval, local time), register reads, ESPI XML.
         _feed("mdm_interval", "mdm", "csv", "csv",
-              "service_point_id meter_serial channel interval_end_local utc_offset interval_minutes value unit "
-              "quality_code received_at",
+              "service_point_id meter_serial channel interval_end_local utc_offset interval_minutes value "
+              "unit quality_code received_at",
               "service_point_id channel interval_end_local utc_offset",
-              "Interval reads (15 min electric, 60 min gas/water); utc_offset (-05:00/-06:00) of the interval "
-              "end tells the two fall-back 01:xx hours apart."),
+              "Interval reads (15 min electric, 60 min gas/water); utc_offset (-05:00/-06:00) of the "
+              "interval end tells the two fall-back 01:xx hours apart."),
         _feed("mdm_register", "mdm", "csv", "csv",
               "service_point_id meter_serial read_date read_time_local register_value unit dials "
               "multiplier read_type",

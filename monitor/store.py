@@ -1,0 +1,211 @@
+"""Persist a suite run to the DQ mart: `dq_run`, `dim_check` (SCD2 on the definition), one row per
+check in `fact_data_quality`, every measured metric in `fact_dq_metric` and the masked samples in
+`fact_dq_error_event` — all in one transaction, so a run is stored entirely or not at all.
+
+One `dq_run` row per suite x batch run: `fact_data_quality`'s key (run_id, check_key, stage) has no
+batch column, so two batches of one dataset in one run would collide.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from checks.metrics import definition_hash
+from checks.registry import DIMENSIONS
+from checks.results import CheckResult
+from checks.spec import CheckSpec, Suite
+from monitor.runner import RunResult
+from warehouse.schema import Table
+from warehouse.schema.mart import (
+    DIM_CHECK,
+    DQ_RUN,
+    FACT_DATA_QUALITY,
+    FACT_DQ_ERROR_EVENT,
+    FACT_DQ_METRIC,
+)
+
+
+def _core(t: Table) -> sa.TableClause:
+    return sa.table(t.name, *(sa.column(c.name) for c in t.columns))
+
+
+RUN, CHECK, FACT, METRIC, EVENT = map(
+    _core, (DQ_RUN, DIM_CHECK, FACT_DATA_QUALITY, FACT_DQ_METRIC, FACT_DQ_ERROR_EVENT)
+)
+
+
+def store_run(engine: Engine, suite: Suite, run: RunResult, *, trigger: str = "cli") -> int:
+    """Write one run; returns its run_id."""
+    now = _naive(datetime.now(UTC))
+    measured_at = _naive(run.started_at)
+    date_key = int(measured_at.strftime("%Y%m%d"))
+    with engine.begin() as conn:
+        run_id = _insert_returning(
+            conn,
+            RUN,
+            "run_id",
+            {
+                "started_at": measured_at,
+                "finished_at": now,
+                "trigger": trigger,
+                "statements": run.statements,
+                "checks_run": len(run.results),
+                "status": "done",
+                "code_version": None,
+            },
+        )
+        facts: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for result in run.results:
+            spec = suite.check(result.check_id)
+            check_key = current_check_key(conn, suite, spec, now)
+            facts.append(_fact(run_id, check_key, suite, run, result, date_key, measured_at))
+            events.extend(
+                {
+                    "run_id": run_id,
+                    "check_key": check_key,
+                    "check_id": result.check_id,
+                    "batch_id": run.batch_id,
+                    "stage": run.stage,
+                    "sample_no": i,
+                    "row_key": _cut(s.key, 400),
+                    "column_name": _cut(",".join(result.columns), 256),
+                    "offending_value": _cut(s.value, 400),
+                    "measured_at": measured_at,
+                }
+                for i, s in enumerate(result.samples, 1)
+            )
+        if facts:
+            conn.execute(sa.insert(FACT), facts)
+        metrics = [
+            {
+                "run_id": run_id,
+                "metric_hash": definition_hash(m.metric),
+                "metric_name": _cut(m.name, 64),
+                "dataset_name": suite.dataset,
+                "stage": run.stage,
+                "column_name": _cut(m.column, 256),
+                "batch_id": run.batch_id,
+                "date_key": date_key,
+                "value": _number(m.value),
+                "measured_at": measured_at,
+            }
+            for m in run.measured
+        ]
+        if metrics:
+            conn.execute(sa.insert(METRIC), metrics)
+        if events:
+            conn.execute(sa.insert(EVENT), events)
+    return run_id
+
+
+def current_check_key(conn: Connection, suite: Suite, spec: CheckSpec, now: datetime) -> int:
+    """The check's current dim_check version; a changed definition closes it and opens the next."""
+    where = sa.and_(
+        CHECK.c.check_id == spec.id,
+        CHECK.c.dataset_name == suite.dataset,
+        CHECK.c.stage == suite.stage,
+        CHECK.c.is_current == sa.true(),
+    )
+    row = conn.execute(sa.select(CHECK.c.check_key, CHECK.c.version, CHECK.c.definition_hash).where(where)).first()
+    if row is not None and row.definition_hash == spec.definition_hash:
+        return int(row.check_key)
+    version = 1
+    if row is not None:
+        conn.execute(
+            sa.update(CHECK).where(CHECK.c.check_key == row.check_key).values(effective_to=now, is_current=False)
+        )
+        version = int(row.version) + 1
+    return _insert_returning(
+        conn,
+        CHECK,
+        "check_key",
+        {
+            "check_id": spec.id,
+            "version": version,
+            "dataset_name": suite.dataset,
+            "stage": suite.stage,
+            "check_type": spec.type,
+            "column_name": _cut(",".join(spec.check.columns()), 256),
+            "dimension_name": spec.dimension,
+            "severity": spec.severity,
+            "owner": suite.owner,
+            "definition_json": spec.definition_json,
+            "definition_hash": spec.definition_hash,
+            "suite_file": _cut(suite.file, 400),
+            "effective_from": now,
+            "effective_to": None,
+            "is_current": True,
+        },
+    )
+
+
+def _fact(
+    run_id: int, check_key: int, suite: Suite, run: RunResult, r: CheckResult, date_key: int, measured_at: datetime
+) -> dict[str, Any]:
+    warn, fail = _thresholds(r.thresholds)
+    return {
+        "run_id": run_id,
+        "check_key": check_key,
+        "check_id": r.check_id,
+        "dataset_key": None,
+        "dataset_name": suite.dataset,
+        "stage": run.stage,
+        "batch_id": run.batch_id,
+        "source": None,
+        "dimension_key": DIMENSIONS.index(r.dimension) + 1,
+        "dimension_name": r.dimension,
+        "severity": r.severity,
+        "date_key": date_key,
+        "rows_evaluated": r.rows_evaluated,
+        "rows_failed": r.rows_failed,
+        "observed_value": _number(r.observed),
+        "threshold_warn": warn,
+        "threshold_fail": fail,
+        "expected_low": None,
+        "expected_high": None,
+        "status": r.status.value,
+        "score": r.score,
+        "message": _cut(r.message, 2000),
+        "execution_ms": None,
+        "measured_at": measured_at,
+    }
+
+
+def _thresholds(t: dict[str, Any]) -> tuple[float | None, float | None]:
+    for key in ("pass_rate", "max_failed"):
+        if key in t:
+            return _number(t[key].get("warn")), _number(t[key].get("fail"))
+    return None, None
+
+
+def _insert_returning(conn: Connection, table: sa.TableClause, key: str, values: dict[str, Any]) -> int:
+    if conn.dialect.name == "mssql":  # Synapse has no OUTPUT/RETURNING; one writer per run is assumed
+        conn.execute(sa.insert(table).values(**values))
+        return int(conn.execute(sa.select(sa.func.max(table.c[key]))).scalar_one())
+    return int(conn.execute(sa.insert(table).values(**values).returning(table.c[key])).scalar_one())
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, int | float | Decimal):
+        return float(v)
+    if isinstance(v, datetime):  # freshness: seconds since the epoch, so lag history can be learned
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).timestamp()
+    if isinstance(v, date):
+        return float(v.toordinal())
+    return None
+
+
+def _naive(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+def _cut(text: str | None, n: int) -> str | None:
+    return None if text is None else text[:n]

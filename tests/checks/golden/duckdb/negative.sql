@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE _f0) AS m_a6adf1575474d6cf, COUNT(*) FILTER(WHERE _f1) AS m_7e3688aa9846782d FROM (SELECT *, NOT ("value" IS NULL OR TRIM("value") = '') AS _f0, (TRY_CAST("value" AS DOUBLE) < 0 AND NOT ("channel" IN ('2'))) AS _f1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("value" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE (TRY_CAST("value" AS DOUBLE) < 0 AND NOT ("channel" IN ('2')))) AS f LIMIT 20) AS s0;

@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE _f0) AS m_6b94d25265f6d3f3, COUNT(*) FILTER(WHERE _f1) AS m_d1c9b8f61d9ca4a5 FROM (SELECT *, NOT ("phone" IS NULL OR TRIM("phone") = '') AS _f0, NOT ("phone" IS NULL OR TRIM("phone") = '') AND NOT REGEXP_MATCHES("phone", '^[+][1-9][0-9]{1,14}$') AS _f1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("phone" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE NOT ("phone" IS NULL OR TRIM("phone") = '') AND NOT REGEXP_MATCHES("phone", '^[+][1-9][0-9]{1,14}$')) AS f LIMIT 20) AS s0;

@@ -1,0 +1,1 @@
+SELECT SUM(TRY_CAST("amount_cents" AS DOUBLE)) FILTER(WHERE _f0) AS m_88fc231e886dfc16, SUM(TRY_CAST("total_cents" AS DOUBLE)) FILTER(WHERE _f1) AS m_a450a505599551c1 FROM (SELECT *, ("record_type" IN ('6')) AS _f0, ("record_type" IN ('9')) AS _f1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;

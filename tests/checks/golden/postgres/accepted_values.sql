@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE NOT ("state" IS NULL OR TRIM("state") = '')) AS m_0b0a2cc563b933d9, COUNT(*) FILTER(WHERE NOT ("state" IS NULL OR TRIM("state") = '') AND NOT "state" IN ('TX', 'OK', 'it''s\:odd')) AS m_b5c3f780073f67df FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("state" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE NOT ("state" IS NULL OR TRIM("state") = '') AND NOT "state" IN ('TX', 'OK', 'it''s\:odd')) AS f LIMIT 20) AS s0;

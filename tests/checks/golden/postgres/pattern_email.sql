@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE NOT ("email" IS NULL OR TRIM("email") = '')) AS m_89d7b697c3e5202f, COUNT(*) FILTER(WHERE NOT ("email" IS NULL OR TRIM("email") = '') AND NOT "email" ~ '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$') AS m_b68e6852046cf256 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("email" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE NOT ("email" IS NULL OR TRIM("email") = '') AND NOT "email" ~ '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$') AS f LIMIT 20) AS s0;

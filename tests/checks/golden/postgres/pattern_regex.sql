@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE NOT ("partner_id" IS NULL OR TRIM("partner_id") = '')) AS m_9a670dcf356be7c4, COUNT(*) FILTER(WHERE NOT ("partner_id" IS NULL OR TRIM("partner_id") = '') AND NOT "partner_id" ~ '^[0-9]{10}$') AS m_4f71d03bd5d37ac1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("partner_id" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE NOT ("partner_id" IS NULL OR TRIM("partner_id") = '') AND NOT "partner_id" ~ '^[0-9]{10}$') AS f LIMIT 20) AS s0;

@@ -1,0 +1,3 @@
+SELECT COUNT(IIF(NOT ([state] IS NULL OR TRIM([state]) = ''), 1, NULL)) AS m_0b0a2cc563b933d9, COUNT(IIF(NOT ([state] IS NULL OR TRIM([state]) = '') AND NOT [state] IN ('TX', 'OK', 'it''s\:odd'), 1, NULL)) AS m_b5c3f780073f67df FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT TOP 20 k AS k, v AS v FROM (SELECT CAST([source_row_number] AS NVARCHAR(4000)) AS k, CAST([state] AS NVARCHAR(4000)) AS v FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src WHERE NOT ([state] IS NULL OR TRIM([state]) = '') AND NOT [state] IN ('TX', 'OK', 'it''s\:odd')) AS f) AS s0;

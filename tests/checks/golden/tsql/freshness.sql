@@ -1,0 +1,1 @@
+SELECT MAX(TRY_CAST([changed_on] AS DATETIME2)) AS m_d453d334922a716e FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;

@@ -1,0 +1,3 @@
+SELECT COUNT(IIF(NOT ([zip] IS NULL OR TRIM([zip]) = ''), 1, NULL)) AS m_9f1581fe6151596b, COUNT(IIF(NOT ([zip] IS NULL OR TRIM([zip]) = '') AND (LEN([zip] + 'x') - 1 < 5 OR LEN([zip] + 'x') - 1 > 10), 1, NULL)) AS m_515f842bdf65995d FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT TOP 20 k AS k, v AS v FROM (SELECT CAST([source_row_number] AS NVARCHAR(4000)) AS k, CAST([zip] AS NVARCHAR(4000)) AS v FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src WHERE NOT ([zip] IS NULL OR TRIM([zip]) = '') AND (LEN([zip] + 'x') - 1 < 5 OR LEN([zip] + 'x') - 1 > 10)) AS f) AS s0;

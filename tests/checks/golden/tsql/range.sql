@@ -1,0 +1,3 @@
+SELECT COUNT(IIF(NOT ([amount] IS NULL OR TRIM([amount]) = ''), 1, NULL)) AS m_bf162df7e87317a3, COUNT(IIF(NOT ([amount] IS NULL OR TRIM([amount]) = '') AND (TRY_CAST([amount] AS FLOAT) IS NULL OR TRY_CAST([amount] AS FLOAT) <= 0 OR TRY_CAST([amount] AS FLOAT) > 100), 1, NULL)) AS m_246d4af6cec46a48 FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT TOP 20 k AS k, v AS v FROM (SELECT CAST([source_row_number] AS NVARCHAR(4000)) AS k, CAST([amount] AS NVARCHAR(4000)) AS v FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src WHERE NOT ([amount] IS NULL OR TRIM([amount]) = '') AND (TRY_CAST([amount] AS FLOAT) IS NULL OR TRY_CAST([amount] AS FLOAT) <= 0 OR TRY_CAST([amount] AS FLOAT) > 100)) AS f) AS s0;

@@ -1,0 +1,1 @@
+SELECT SUM(IIF(([record_type] IN ('6')), TRY_CAST([amount_cents] AS FLOAT), NULL)) AS m_88fc231e886dfc16, SUM(IIF(([record_type] IN ('9')), TRY_CAST([total_cents] AS FLOAT), NULL)) AS m_a450a505599551c1 FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
