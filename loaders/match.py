@@ -296,7 +296,7 @@ FROM (
          ELSE 'person' END AS kind,
     COALESCE(r.organisation_std, trim(COALESCE(r.first_name_std, '') || ' ' || COALESCE(r.last_name_std, '')))
       AS display_name,
-    split_part(r.address_key, '|', 1) AS address_std,
+    SUBSTRING(r.address_key, 1, POSITION('|' IN r.address_key) - 1) AS address_std,
     ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE r.source WHEN 'cis' THEN 0 ELSE 1 END,
       r.batch_id DESC, r.source_key) AS rk,
     ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE WHEN r.email_std IS NULL THEN 1 ELSE 0 END,
