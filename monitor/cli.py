@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("monitor.commands.init:command", "Create or upgrade the warehouse schema (idempotent)."),
     "ddl": ("monitor.commands.ddl:command", "Print the full warehouse DDL for a dialect."),
     "config": ("monitor.commands.config:command", "Show the resolved settings, secrets masked."),
+    "load": ("monitor.commands.load:command", "Load deliveries: stage, cleanse, match customers, publish."),
     "check": ("monitor.commands.check:command", "Run check suites on batches; exit 0 ok, 1 failed, 3 error."),
     "demo": ("monitor.commands.demo:command", "Run the end-to-end demo on an embedded DuckDB file."),
     "dashboard": ("monitor.commands.dashboard:command", "Start the Streamlit quality console."),

@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("utility_timezone", "America/Chicago",
+            "IANA time zone of the utility: local meter timestamps are converted from it to UTC."),
     Setting("console_band_good", 0.90, "Console quality band: a score at or above this is good (green)."),
     Setting("console_band_warning", 0.76,
             "Console quality band: at or above this (and below good) is a warning; below it, failing."),
@@ -73,6 +75,7 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
+    utility_timezone: str = "America/Chicago"
     console_band_good: float = 0.90
     console_band_warning: float = 0.76
     console_cache_ttl: int = 60

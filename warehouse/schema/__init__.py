@@ -83,13 +83,14 @@ class Migration:
 
 def migrations() -> tuple[Migration, ...]:
     """Every migration, in order."""
-    from warehouse.schema import console, mart, ops, powerbi_views, staging, star, views
+    from warehouse.schema import cleansed, console, mart, ops, powerbi_views, staging, star, views
 
     return (
         Migration(1, "staging", tables=staging.TABLES),
         Migration(2, "star", tables=star.TABLES, seed=star.SEED),
         Migration(3, "dq_mart", tables=mart.TABLES, seed=mart.SEED),
         Migration(4, "reporting_views", views=views.VIEWS),
+        Migration(5, "cleansed", tables=cleansed.TABLES),
         Migration(6, "ops", tables=ops.TABLES),
         Migration(7, "console_views", views=console.VIEWS),
         Migration(8, "powerbi_views", views=powerbi_views.VIEWS),

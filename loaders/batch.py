@@ -1,0 +1,243 @@
+"""One delivery file = one batch: audit row, sha256 re-delivery skip, stage, cleanse, publish, conserve.
+
+Everything a batch writes (its audit row included) happens in ONE transaction: a crash or an error at any
+point rolls back to exactly the warehouse as it was. Only a failure is then recorded, in its own short
+transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
+Row conservation is checked against what the warehouse actually holds for the batch before commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from loaders import star
+from loaders.bulk import insert_frame
+from loaders.cleanse.feeds import cleanse
+from loaders.errors import ConservationError, DeliveryError, LoaderError
+from loaders.sources import parse_file
+from loaders.sources.delivery import Parsed, parse_name
+from warehouse.engine import connect_checked
+from warehouse.schema.staging import FEEDS
+
+# Keys on which two different rows of one batch conflict (MDM re-sends).
+SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
+                  "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
+                  "mdm_espi": ("service_point_id_std", "interval_start_epoch")}
+
+
+@dataclass
+class BatchResult:
+    """What one file did to the warehouse."""
+
+    file: str
+    source: str
+    feed: str
+    status: str  # loaded | skipped | failed
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_merged: int = 0
+    encoding: str | None = None
+    message: str = ""
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    duplicate_of_batch_id: int | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """The git commit of the running code, or the package version outside a checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).parent, timeout=5, check=False)
+        if out.returncode == 0:
+            return out.stdout.strip()
+    except OSError:
+        pass
+    return "utilityflow-0.1.0"
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest(), path.stat().st_size
+
+
+_BATCH_INSERT = sa.text(
+    "INSERT INTO dim_batch (source, feed, file_name, file_sha256, file_size_bytes, encoding, received_at, "
+    "extract_from, extract_to, code_version, rows_read, rows_loaded, rows_quarantined, rows_merged, started_at, "
+    "finished_at, status, message, duplicate_of_batch_id) VALUES (:source, :feed, :file_name, :sha, :size, "
+    ":encoding, :received_at, :extract_from, :extract_to, :code_version, :rows_read, :rows_loaded, "
+    ":rows_quarantined, :rows_merged, :started_at, :finished_at, :status, :message, :dup) RETURNING batch_id"
+)
+
+
+def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_after_staging: bool = False,
+              code: str | None = None) -> BatchResult:
+    """Load one delivery file as one atomic batch. Never raises for a bad file: the result says `failed`.
+
+    `fail_after_staging` exists for the atomicity test: it raises after staging and cleansing so the test
+    can prove the rollback leaves no trace.
+    """
+    path = Path(path)
+    started = _now()
+    sha, size = _sha256(path)
+    try:
+        name = parse_name(path)
+    except DeliveryError as e:
+        return BatchResult(str(path), path.parent.name, "?", "failed", message=str(e))
+    feed = name.feed
+    result = BatchResult(str(path), feed.source, feed.name, "running")
+    extract = datetime.combine(name.day, datetime.min.time())
+    audit = dict(source=feed.source, feed=feed.name, file_name=_display(path), sha=sha, size=size,
+                 received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                 extract_from=extract, extract_to=extract + pd.Timedelta(days=1),
+                 code_version=code or code_version(), started_at=started, encoding=None, rows_read=None,
+                 rows_loaded=None, rows_quarantined=None, rows_merged=None, finished_at=None, message=None, dup=None)
+    with connect_checked(engine) as conn:
+        with conn.begin():
+            prior = conn.execute(sa.text(
+                "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND (rows_read > 0 "
+                "OR file_name = :name)"), {"sha": sha, "name": _display(path)}
+            ).scalar()
+            if prior is not None:
+                result.status, result.duplicate_of_batch_id = "skipped", int(prior)
+                result.message = f"{path.name}: already loaded as batch {prior} (same sha256); skipped"
+                conn.execute(_BATCH_INSERT, {**audit, "status": "skipped", "finished_at": _now(),
+                                             "message": result.message, "dup": int(prior)})
+                return result
+        try:
+            _, parsed = parse_file(path)
+            result.encoding = parsed.encoding
+            with conn.begin():
+                _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
+        except LoaderError as e:
+            result.status, result.message = "failed", str(e)
+        except Exception as e:  # a driver error or a bug: still one clear line, and the batch is rolled back
+            first = str(getattr(e, "orig", None) or e).strip().splitlines()
+            result.status = "failed"
+            result.message = (f"{path.name}: load failed ({type(e).__name__}: {first[0] if first else ''}); "
+                              "rolled back")
+        if result.status == "failed":
+            with conn.begin():
+                conn.execute(_BATCH_INSERT, {**audit, "status": "failed", "finished_at": _now(),
+                                             "encoding": result.encoding, "message": result.message[:2000]})
+    return result
+
+
+def _display(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit: dict, tz: str,
+                 fail_after_staging: bool) -> None:
+    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running", "encoding": parsed.encoding}).scalar())
+    result.batch_id = batch_id
+    loaded = quarantined = merged = 0
+    reasons: dict[str, int] = {}
+    for feed_name, rows in parsed.rows.items():
+        feed = FEEDS[feed_name]
+        staged = rows.copy()
+        staged.insert(0, "batch_id", batch_id)
+        insert_frame(conn, feed.staging_table, staged[["batch_id", "source_row_number", *feed.columns]])
+        rejects = parsed.rejects.get(feed_name, [])
+        rejected = {r[0] for r in rejects}
+        good = rows[~rows["source_row_number"].isin(rejected)]
+        clean, bad = cleanse(feed_name, good, tz)
+        clean, dup_count, superseded = _fold_duplicates(feed_name, clean)
+        q = pd.concat([
+            pd.DataFrame(rejects, columns=["source_row_number", "reason_code", "detail", "raw_line"]),
+            bad.assign(raw_line=None), superseded], ignore_index=True)
+        if not q.empty:
+            q = _with_raw(q, rows, feed_name, batch_id)
+            insert_frame(conn, "quarantine", q)
+            for code, n in q["reason_code"].value_counts().items():
+                reasons[str(code)] = reasons.get(str(code), 0) + int(n)
+        clean = clean.copy()
+        clean.insert(0, "batch_id", batch_id)
+        insert_frame(conn, f"cln_{feed_name}", clean)
+        loaded += len(clean)
+        quarantined += len(q)
+        merged += dup_count
+        if fail_after_staging:
+            raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
+    _check_conservation(conn, result, parsed, batch_id, merged)
+    star.publish(conn, result.feed, batch_id, audit["started_at"])
+    result.rows_read, result.rows_loaded = parsed.rows_read, loaded
+    result.rows_quarantined, result.rows_merged = quarantined, merged
+    result.quarantined_by_reason = reasons
+    result.status = "loaded"
+    result.message = f"{result.rows_read} read, {loaded} loaded, {quarantined} quarantined, {merged} merged"
+    conn.execute(sa.text(
+        "UPDATE dim_batch SET rows_read = :r, rows_loaded = :l, rows_quarantined = :q, rows_merged = :m, "
+        "status = 'loaded', finished_at = :f, message = :msg WHERE batch_id = :b"),
+        {"r": result.rows_read, "l": loaded, "q": quarantined, "m": merged, "f": _now(), "msg": result.message,
+         "b": batch_id})
+
+
+def _fold_duplicates(feed: str, clean: pd.DataFrame) -> tuple[pd.DataFrame, int, pd.DataFrame]:
+    """Fold exact re-sent duplicates (counted as merged); for MDM keys keep the first copy and quarantine
+    later conflicting ones as `conflicting_duplicate`."""
+    raw_cols = list(FEEDS[feed].columns)
+    exact = clean.duplicated(subset=raw_cols, keep="first")
+    clean = clean[~exact]
+    superseded = pd.DataFrame(columns=["source_row_number", "reason_code", "column_name", "detail"])
+    keys = SUPERSEDE_KEYS.get(feed)
+    if keys and len(clean):
+        # within one file the first copy stands: a re-send later in the same file (same received_at)
+        # that disagrees is the suspect one; across files, the later batch supersedes (back-fills)
+        later = clean.duplicated(subset=list(keys), keep="first")
+        if later.any():
+            superseded = pd.DataFrame({"source_row_number": clean.loc[later, "source_row_number"],
+                                       "reason_code": "conflicting_duplicate", "column_name": ",".join(keys),
+                                       "detail": "an earlier row in the file has the same key and other values"})
+            clean = clean[~later]
+    return clean, int(exact.sum()), superseded
+
+
+def _with_raw(q: pd.DataFrame, rows: pd.DataFrame, feed: str, batch_id: int) -> pd.DataFrame:
+    cols = list(FEEDS[feed].columns)
+    by_row = rows.set_index("source_row_number")[cols]
+    records = [raw if isinstance(raw, str) else json.dumps({c: by_row.at[n, c] for c in cols}, ensure_ascii=False)
+               for n, raw in zip(q["source_row_number"], q["raw_line"], strict=True)]
+    return pd.DataFrame({"batch_id": batch_id, "feed": feed, "source_row_number": q["source_row_number"].astype(int),
+                         "reason_code": q["reason_code"], "column_name": q.get("column_name"),
+                         "detail": q["detail"].astype(str).str[:1000], "raw_record": records,
+                         "quarantined_at": _now()})
+
+
+def _check_conservation(conn: sa.Connection, result: BatchResult, parsed: Parsed, batch_id: int, merged: int) -> None:
+    """rows_read = rows_loaded + rows_quarantined + rows_merged, counted in the warehouse, per feed."""
+    for feed_name, rows in parsed.rows.items():
+        def count(sql: str, feed_name: str = feed_name) -> int:
+            return int(conn.execute(sa.text(sql), {"b": batch_id, "f": feed_name}).scalar())
+        staged = count(f"SELECT COUNT(*) FROM stg_{feed_name} WHERE batch_id = :b")
+        loaded = count(f"SELECT COUNT(*) FROM cln_{feed_name} WHERE batch_id = :b")
+        quarantined = count("SELECT COUNT(*) FROM quarantine WHERE batch_id = :b AND feed = :f")
+        if staged != len(rows):
+            raise ConservationError(f"{result.file}: {len(rows)} records parsed but {staged} staged")
+        result.rows_merged = merged
+        feed_merged = staged - loaded - quarantined
+        if feed_merged < 0:
+            raise ConservationError(f"{result.file}: {feed_name} has more rows out ({loaded + quarantined}) "
+                                    f"than read ({staged})")
+        merged -= feed_merged
+    if merged != 0:
+        raise ConservationError(f"{result.file}: rows_read != rows_loaded + rows_quarantined + rows_merged "
+                                f"(off by {merged}); the batch was rolled back")

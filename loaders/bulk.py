@@ -1,0 +1,50 @@
+"""Bulk inserts of a DataFrame into a warehouse table, inside the caller's transaction.
+
+DuckDB scans the DataFrame in place (registered as a view) with one INSERT ... SELECT; PostgreSQL gets
+one COPY ... FROM STDIN in CSV. Either way there is no per-row statement.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pandas as pd
+import sqlalchemy as sa
+
+from warehouse.dialects import dialect_of_engine
+from warehouse.schema import all_tables
+
+
+def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> int:
+    """Insert `df` (columns named as in the table) into `table`; returns the number of rows."""
+    if df.empty:
+        return 0
+    decl = all_tables().get(table)  # None for a transient work table: let the engine cast
+    dialect = dialect_of_engine(conn.engine.dialect.name)
+    cols = list(df.columns)
+    if dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        view = f"__uf_{uuid.uuid4().hex[:12]}"
+        raw.register(view, df)
+        try:
+            select = ", ".join(
+                f'CAST("{c}" AS {_type(dialect, decl.column(c))})' if decl else f'"{c}"' for c in cols)
+            raw.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {view}")
+        finally:
+            raw.unregister(view)
+    elif dialect.name == "postgres":
+        buf = io.StringIO()
+        df.to_csv(buf, index=False, header=False, na_rep="\\N")
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+            f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        ) as copy:
+            copy.write(buf.getvalue())
+    else:
+        conn.execute(sa.table(table, *(sa.column(c) for c in cols)).insert(), df.to_dict("records"))
+    return len(df)
+
+
+def _type(dialect: object, col: object) -> str:
+    return dialect.column_type(col.type, col.length, col.precision, col.scale)  # type: ignore[attr-defined]

@@ -1,0 +1,157 @@
+"""What every source parser shares: delivery file names, decoding, delimited text, the parse result.
+
+A delivery is `<source>/<feed>_<YYYYMMDD>[_<suffix>].<ext>[.gz]`. Decoding is strict: UTF-8 (with or
+without BOM); when that fails, Latin-1 (every byte is valid Latin-1, so this never guesses silently: the
+batch audit records `latin-1`). UTF-16 and NUL bytes are refused with the line they occur on.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.errors import DeliveryError
+from warehouse.schema.staging import FEEDS, Feed
+
+NAME = re.compile(r"^(?P<feed>[a-z]+(?:_[a-z]+)*)_(?P<day>\d{8})(?:_(?P<suffix>[A-Za-z0-9-]+))?"
+                  r"\.(?P<ext>[a-z]+)(?P<gz>\.gz)?$")
+
+
+@dataclass(frozen=True)
+class DeliveryName:
+    feed: Feed
+    day: date
+    suffix: str | None
+    gzipped: bool
+
+
+def parse_name(path: Path) -> DeliveryName:
+    """The feed and delivery day from a file name, or a DeliveryError saying what a name must look like."""
+    m = NAME.match(path.name)
+    feed = FEEDS.get(m["feed"]) if m else None
+    if not m or feed is None or feed.extension != m["ext"]:
+        known = ", ".join(f"{f.name}_YYYYMMDD.{f.extension}" for f in FEEDS.values() if f.source == path.parent.name)
+        raise DeliveryError(str(path), "file name is not a known delivery (<feed>_<YYYYMMDD>[_suffix].<ext>)"
+                            + (f"; {path.parent.name} delivers {known}" if known else ""), code="unknown_feed")
+    try:
+        day = date(int(m["day"][:4]), int(m["day"][4:6]), int(m["day"][6:]))
+    except ValueError:
+        raise DeliveryError(str(path), f"date {m['day']} in the file name is not a calendar date",
+                            code="unknown_feed") from None
+    return DeliveryName(feed, day, m["suffix"], bool(m["gz"]))
+
+
+def read_bytes(path: Path, gzipped: bool) -> bytes:
+    """The file's bytes, gunzipped when named .gz (a truncated archive is a DeliveryError)."""
+    data = path.read_bytes()
+    if gzipped:
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as e:
+            raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+    return data
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str]:
+    """(text, encoding): utf-8-sig, utf-8, or latin-1 as a noted fallback; UTF-16 and NUL bytes refused."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DeliveryError(str(path), "file is UTF-16 encoded; deliveries must be UTF-8 (or Latin-1)",
+                            line=1, code="bad_encoding")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise DeliveryError(str(path), "contains a NUL byte (binary or UTF-16 data); re-export as UTF-8 text",
+                            line=data.count(b"\n", 0, nul) + 1, code="bad_encoding")
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+@dataclass
+class Parsed:
+    """A parsed delivery: per staged feed, its rows as text (None where a field is absent).
+
+    `rows[feed]` is a DataFrame with `source_row_number` and the feed's columns; `rejects[feed]` lists
+    records that could not be split into fields: (source_row_number, reason_code, detail, raw text).
+    """
+
+    encoding: str
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rejects: dict[str, list[tuple[int, str, str, str]]] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(len(df) for df in self.rows.values())
+
+
+def read_delimited(path: Path, text: str, feed: Feed, delimiter: str) -> pd.DataFrame:
+    """A header + records file, strictly: known columns (any order), same field count on every record.
+
+    Records with the wrong field count are kept with their fields in `__raw__` so the caller quarantines
+    them; an unterminated quote or a header that does not match fails the file.
+    """
+    if not text.strip():
+        raise DeliveryError(str(path), "file is empty; expected a header row and records", line=1, code="empty_file")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as e:
+        raise DeliveryError(str(path), f"header cannot be read: {e}", line=1, code="bad_header") from None
+    header = [h.strip() for h in header]
+    missing = [c for c in feed.columns if c not in header]
+    extra = [c for c in header if c not in feed.columns]
+    if missing or extra or len(set(header)) != len(header):
+        hint = ""
+        for other in ",|\t;":
+            if other != delimiter and len(header) == 1 and other in header[0]:
+                hint = f"; the file looks {'tab' if other == chr(9) else repr(other)}-delimited, expected {delimiter!r}"
+        problem = []
+        if missing:
+            problem.append(f"missing required column(s) {', '.join(missing)}")
+        if extra:
+            problem.append(f"unexpected column(s) {', '.join(x[:40] for x in extra[:5])}")
+        if len(set(header)) != len(header):
+            problem.append("duplicated column names")
+        raise DeliveryError(str(path), "header " + "; ".join(problem) + hint, line=1, code="bad_header")
+    records: list[list[str]] = []
+    lines: list[int] = []
+    width = len(header)
+    bad: list[int] = []
+    try:
+        for rec in reader:
+            if not rec:
+                continue  # blank line
+            lines.append(reader.line_num)
+            if len(rec) != width:
+                bad.append(len(records))
+            records.append(rec)
+    except csv.Error as e:
+        start = (lines[-1] if lines else 1) + 1  # the record that never ended starts after the last good one
+        raise DeliveryError(str(path), f"cannot be parsed: {e} (an unterminated quote in the record starting here?)",
+                            line=start, code="bad_quoting") from None
+    rows = [r if len(r) == width else [None] * width for r in records]
+    df = pd.DataFrame(rows, columns=header, dtype=object)[list(feed.columns)]
+    df.insert(0, "source_row_number", range(1, len(df) + 1))
+    raw = pd.Series([None] * len(df), dtype=object)
+    for i in bad:
+        raw.iat[i] = f"line {lines[i]}: {len(records[i])} fields, expected {width}: " + delimiter.join(records[i])
+    df["__raw__"] = raw
+    return df
+
+
+def take_rejects(df: pd.DataFrame, reason: str) -> list[tuple[int, str, str, str]]:
+    """Pull records flagged in `__raw__` out as rejects (they stay staged with empty fields)."""
+    flagged = df[df["__raw__"].notna()]
+    out = [(int(n), reason, str(raw).split(":", 2)[0] + ": " + str(raw).split(":", 2)[1].strip(), str(raw))
+           for n, raw in zip(flagged["source_row_number"], flagged["__raw__"], strict=True)]
+    del df["__raw__"]
+    return out

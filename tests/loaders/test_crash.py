@@ -1,0 +1,101 @@
+"""Crash safety: a load killed with SIGKILL at a random moment leaves every batch either fully there or not
+there at all, and re-running the load completes it to the same warehouse an uninterrupted run gives."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from loaders.run import load_directory
+from warehouse.engine import create_engine
+from warehouse.migrate import migrate
+from warehouse.schema import all_tables
+
+from .conftest import CIS, write_delivery
+
+TRIALS = 20
+CHILD = """
+import sys
+from loaders.run import load_directory
+from warehouse.engine import create_engine
+load_directory(create_engine("duckdb:///" + sys.argv[1]), sys.argv[2])
+"""
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out = {t: int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar()) for t in sorted(all_tables())
+               if t not in ("dim_batch",)}
+    engine.dispose()
+    return out
+
+
+def _assert_consistent(url: str) -> None:
+    """No half batch: every row in a batch-keyed table belongs to a committed `loaded` batch whose row
+    counts it matches, and no batch is left `running`."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(sa.text("SELECT batch_id, status FROM dim_batch")).all())
+        assert "running" not in statuses.values()
+        loaded = {b for b, s in statuses.items() if s == "loaded"}
+        for name in all_tables():
+            if name.startswith(("stg_", "cln_")) or name == "quarantine":
+                ids = {r[0] for r in conn.execute(sa.text(f"SELECT DISTINCT batch_id FROM {name}"))}
+                assert ids <= loaded, f"{name} holds rows of uncommitted batches {ids - loaded}"
+        for b, read, ld, q, m in conn.execute(sa.text(
+                "SELECT batch_id, rows_read, rows_loaded, rows_quarantined, rows_merged FROM dim_batch "
+                "WHERE status = 'loaded'")):
+            assert read == ld + q + m, b
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, int]]:
+    root = tmp_path_factory.mktemp("crash")
+    out = write_delivery(root / "out")
+    # a bigger customer file so kills land inside batches, not only between them
+    rows = [CIS["cis_customer"][0]] + [
+        f"{2000000 + i:010d}|I|1|LAST{i % 97} FIRST{i}|p{i}@mail{i % 13}.com|(512) 555-{i % 10000:04d}|"
+        f"{i} N MAIN ST||AUSTIN|TX|787{i % 100:02d}|19800101|20200101|20200101|00000000" for i in range(3000)]
+    (out / "cis" / "cis_customer_20260105_extra.dat").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    template = root / "template.duckdb"
+    engine = create_engine(f"duckdb:///{template}")
+    migrate(engine)
+    engine.dispose()
+    reference = root / "reference.duckdb"
+    shutil.copy(template, reference)
+    ref_engine = create_engine(f"duckdb:///{reference}")
+    load_directory(ref_engine, out)
+    ref_engine.dispose()
+    return out, template, _counts(f"duckdb:///{reference}")
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_leaves_half_a_batch(corpus: tuple[Path, Path, dict[str, int]],
+                                                            tmp_path: Path) -> None:
+    out, template, expected = corpus
+    rng = random.Random(20261125)
+    for trial in range(TRIALS):
+        db = tmp_path / f"t{trial}.duckdb"
+        shutil.copy(template, db)
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(out)], cwd=Path(__file__).parents[2])
+        time.sleep(rng.uniform(0.8, 4.0))  # python + imports take ~0.8 s; the load ~2-4 s
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        url = f"duckdb:///{db}"
+        _assert_consistent(url)
+        engine = create_engine(url)
+        summary = load_directory(engine, out)  # re-running completes it
+        engine.dispose()
+        assert summary.count("failed") == 0
+        _assert_consistent(url)
+        assert _counts(url) == expected, f"trial {trial}"
