@@ -18,6 +18,8 @@ def mask_url(url: str) -> str:
 
     >>> mask_url("postgresql+psycopg://etl:s3cret@db:5432/dw")
     'postgresql+psycopg://etl:***@db:5432/dw'
+    >>> mask_url("etl:s3cret@db/dw")
+    'etl:***@db/dw'
     """
     if not url:
         return url
@@ -25,6 +27,11 @@ def mask_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return _MASK
+    if not parts.netloc and "@" in url:
+        # Not a URL urlsplit understands (no '//': 'user:password@host/db'): hide what may be a password.
+        head, _, host = url.rpartition("@")
+        user, colon, _ = head.partition(":")
+        return f"{user}:{_MASK}@{host}" if colon else url
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)

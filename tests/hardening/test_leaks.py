@@ -90,6 +90,7 @@ def _hits(text: str, people: dict[str, set[str]]) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_nothing_that_leaves_the_warehouse_carries_pii(migrated_template: Path, generated: Path, tmp_path: Path,
                                                        slack: tuple[str, list[str]],
                                                        caplog: pytest.LogCaptureFixture,
@@ -198,6 +199,12 @@ def test_fake_secrets_never_appear_in_output_or_logs(tmp_path: Path, monkeypatch
         ["alerts", "test", "--warehouse", duck],
         ["powerbi", "push", "--warehouse", duck, "--state", str(tmp_path / "s.json")],
         ["check", "--warehouse", f"postgresql+psycopg://etl:{SECRETS['warehouse password']}@/dw?host=/nonexistent"],
+        # malformed URLs: parse errors must not echo the string they failed on
+        ["check", "--warehouse", f"postgresql+psycopg://etl:{SECRETS['warehouse password']}@db:port/dw"],
+        ["check", "--warehouse", f"postgresql+psycopg//etl:{SECRETS['warehouse password']}@db/dw"],
+        ["config", "--warehouse", f"etl:{SECRETS['warehouse password']}@db/dw"],
+        ["load", "--from", str(tmp_path), "--warehouse", f"mssql+pyodbc://etl:{SECRETS['warehouse password']}@db/dw"
+         "?driver=No+Such+Driver"],
     )]
     assert any(r.code != 0 for r in runs) and any("Traceback" in r.err for r in runs) == debug
     assert sum("127.0.0.1" in r.text or "etl" in r.text for r in runs) >= 3  # the failures are reported
