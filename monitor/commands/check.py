@@ -69,6 +69,9 @@ def command(
         for b in _batches(engine, suite, batch, has_mart)
     ]
     runs = [run for _, run in scored]
+    if not runs and fmt == "table":  # json/junit stay machine-readable (an empty document)
+        click.echo("nothing to check: every batch of the selected suites is already scored "
+                   "(pass --batch ID to check one again)", err=True)
     run_id = store_runs(engine, scored) if store and has_mart and scored else None
     run_ids = [run_id] * len(runs)
     out = {
