@@ -9,6 +9,8 @@
 'M. A. S.'
 >>> mask("address", "123 N Main St Apt 4")
 '*** N Main St Apt 4'
+>>> print(neutralise_formula('=HYPERLINK("http://x")'))
+'=HYPERLINK("http://x")
 """
 
 from __future__ import annotations
@@ -77,3 +79,20 @@ def pii_kind(column: str, declared: Mapping[str, str] | None = None) -> str | No
         if pattern.search(column):
             return kind
     return None
+
+
+# A cell starting with one of these is a formula to Excel/Sheets/LibreOffice when a sample is pasted or exported
+# as CSV (OWASP "CSV injection"); a quote in front makes it plain text. Signed numbers stay as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str | None) -> str | None:
+    """Prefix `'` to a value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the start);
+    numbers such as `-3.5` or `+1` are left alone. None stays None."""
+    if not value or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        return "'" + value

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from checks.compile import Plan, Statement, compile_samples, compile_suite, sample_key
 from checks.errors import Problem, SuiteError
-from checks.masking import mask, pii_kind
+from checks.masking import mask, neutralise_formula, pii_kind
 from checks.metrics import Metric, predicate_columns
 from checks.registry import EvalContext, suggest
 from checks.results import CheckResult, Evaluation, Outcome, Sample
@@ -355,5 +355,6 @@ def _masked(spec: CheckSpec, suite: Suite, rows: list[Any], columns: Mapping[str
             k = mask(value_kind, k)
         elif v is not None and value_kind:
             v = mask(value_kind, str(v))
-        out.append(Sample(None if k is None else str(k), None if v is None else str(v)))
+        out.append(Sample(neutralise_formula(None if k is None else str(k)),
+                          neutralise_formula(None if v is None else str(v))))
     return tuple(out)
