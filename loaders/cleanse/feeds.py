@@ -100,6 +100,7 @@ def _apply_rule(df: pd.DataFrame, out: pd.DataFrame, rule: Rule, tz: str, issues
         bad = status == dates.INVALID
     elif kind in ("num", "int"):
         num = pd.to_numeric(raw.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
+        num = num.where(_fits(num))  # inf or beyond the decimal column: a bad number, not a failed batch
         if kind == "int":
             num = num.where(num.isna() | (num == num.round()))
             val = num.astype("Int64").astype(object).where(num.notna(), None)
@@ -234,6 +235,9 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         std = "value_std" if feed == "mdm_interval" else "register_value_std"
         out[std], out["unit_std"] = units.to_canonical(df[col], df["unit"])
         num = pd.to_numeric(df[col], errors="coerce")
+        canonical = pd.to_numeric(out[std], errors="coerce")
+        num = num.where(_fits(num) & (canonical.isna() | _fits(canonical)))
+        out[std] = out[std].where(num.notna(), None)
         issues.append((num.isna(), "invalid_number", col))
         issues.append((num.notna() & out["unit_std"].isna(), "unknown_unit", "unit"))
     if feed == "mdm_interval":
@@ -264,6 +268,9 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         power = pd.to_numeric(df["power_of_ten_multiplier"], errors="coerce").fillna(0)
         value = pd.to_numeric(df["value"], errors="coerce") * np.power(10.0, power)
         out["value_std"], out["unit_std"] = units.to_canonical(value, raw_unit)
+        canonical = pd.to_numeric(out["value_std"], errors="coerce")
+        value = value.where(_fits(value) & (canonical.isna() | _fits(canonical)))
+        out["value_std"] = out["value_std"].where(value.notna(), None)
         issues.append((value.isna(), "invalid_number", "value"))
         issues.append((value.notna() & out["unit_std"].isna(), "unknown_unit", "uom"))
     if feed == "payments_lockbox":
@@ -280,6 +287,16 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         out["amount_std"] = none_for_null(amount.where(~bare, amount / 100))
     if feed == "mdm_register":
         out["read_date_std"] = out["read_date_std"]
+
+
+# decimal(18, 4) holds 14 integer digits: a larger (or infinite) reading would abort the whole batch's insert
+_DECIMAL_LIMIT = 1e14
+
+
+def _fits(num: pd.Series) -> pd.Series:
+    """True where a parsed number is finite and fits the warehouse's decimal columns (NaN -> False)."""
+    values = num.astype(float)
+    return pd.Series(np.isfinite(values) & (values.abs() < _DECIMAL_LIMIT), index=num.index)
 
 
 def _move_in_swap(df: pd.DataFrame, out: pd.DataFrame) -> None:

@@ -36,6 +36,7 @@ def command(from_dir: Path | None, source: str | None, files: tuple[Path, ...], 
     if source and not files:
         raise click.UsageError("--source needs at least one FILE")
     settings = load_settings(warehouse_url, config_file)
+    zone = _time_zone(tz, settings.utility_timezone)
     engine = warehouse_engine(settings)
     connect_checked(engine).close()
     if 5 not in applied_migrations(engine):
@@ -48,7 +49,7 @@ def command(from_dir: Path | None, source: str | None, files: tuple[Path, ...], 
     if not paths:
         raise MonitorError(f"{from_dir}: no delivery files found (expected <source>/<feed>_<YYYYMMDD>.<ext>)",
                            code="no_deliveries", exit_code=EXIT_USAGE)
-    summary = _run(engine, paths, tz or settings.utility_timezone, show=fmt == "table")
+    summary = _run(engine, paths, zone, show=fmt == "table")
     if fmt == "json":
         click.echo(json.dumps(summary.to_dict(), indent=2, default=str))
     else:
@@ -127,3 +128,17 @@ def _print_summary(summary) -> None:  # noqa: ANN001
 
 
 __all__ = ["command", "EXIT_COULD_NOT_RUN"]
+
+
+def _time_zone(option: str | None, setting: str) -> str:
+    """The utility's time zone, checked before anything loads: a typo would silently shift every local time."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = option or setting
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        where = "--timezone" if option else "the setting utility_timezone"
+        raise MonitorError(f"unknown time zone {zone!r} (from {where}); use an IANA name such as America/Chicago",
+                           code="bad_timezone", exit_code=EXIT_USAGE) from None
+    return zone
