@@ -93,11 +93,11 @@ class JobOutcome:
 
 
 def default_steps() -> JobSteps:
-    """The production wiring: anomaly detection and alerts are here; the loader and the check runner are
-    wired with one line each when they land (until then a job fails with a clear message)."""
+    """The production wiring: the loaders, the check registry, anomaly detection, incidents and alerts."""
     from monitor.alerts import dispatch_for_run
+    from monitor.pipeline import check_step, load_step
 
-    return JobSteps(load=None, check=None, detect=detect_step, alert=dispatch_for_run)
+    return JobSteps(load=load_step, check=check_step, detect=detect_step, alert=dispatch_for_run)
 
 
 def detect_step(engine: Engine, run_id: int, settings: Settings) -> Any:
