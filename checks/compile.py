@@ -237,9 +237,25 @@ def _aggregate(ctx: SqlContext, m: Metric, flags: _Flags) -> exp.Expr:
     if m.kind == "count_present":
         assert m.column is not None
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=flags(present(ctx, m.column))))
-    funcs = {"min": exp.Min, "max": exp.Max, "sum": exp.Sum, "avg": exp.Avg}
+    funcs = {
+        "min": exp.Min,
+        "max": exp.Max,
+        "sum": exp.Sum,
+        "avg": exp.Avg,
+        "median": exp.Median,
+        "stddev": exp.StddevSamp,
+    }
+    if m.kind == "median" and ctx.dialect == "tsql":
+        raise CompileError("median is not an aggregate in T-SQL (PERCENTILE_CONT is a window function there)")
+    if m.kind == "count_distinct" and m.column:
+        value = read_as(ctx, m.column, m.as_type or "text")
+        return exp.Count(this=exp.Distinct(expressions=[value]))
     if m.kind in funcs and m.column:
-        agg = funcs[m.kind](this=read_as(ctx, m.column, m.as_type or "number"))
+        value = read_as(ctx, m.column, m.as_type or "number")
+        if m.kind == "stddev" and ctx.dialect == "tsql":
+            agg: exp.Expr = exp.Anonymous(this="STDEV", expressions=[value])
+        else:
+            agg = funcs[m.kind](this=value)
         if m.predicate is not None:
             return exp.Filter(this=agg, expression=exp.Where(this=flags(predicate(ctx, m.predicate))))
         return agg
