@@ -46,6 +46,10 @@ SUITE_KEYS = (
     "sample_limit",
     "checks",
     "description",
+    "gx_suite",
+    "sodacl",
+    "dimension",
+    "severity",
 )
 CHECK_KEYS = ("id", "type", "dimension", "severity", "pass_rate", "max_failed", "sample_limit", "description")
 PII_KINDS = ("email", "phone", "name", "address")
@@ -140,8 +144,9 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
     pii = _pii(r, top)
     sample_limit = _scalar(r, top, "sample_limit") or 20
     checks: list[CheckSpec] = []
-    if "checks" not in top:
-        r.add("missing_key", "the suite has no 'checks' list", 1)
+    imported = "gx_suite" in top or "sodacl" in top
+    if "checks" not in top and not imported:
+        r.add("missing_key", "the suite has no 'checks' list (nor gx_suite / sodacl)", 1)
     else:
         seq, line = top["checks"]
         if not isinstance(seq, yaml.SequenceNode):
@@ -160,6 +165,18 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
                     )
                 seen[spec.id] = spec.line or 0
                 checks.append(spec)
+    if imported:
+        from checks.adapters.suite_form import imported_checks
+
+        defaults = {k: _scalar(r, top, k) for k in ("dimension", "severity") if k in top}
+        for key in ("gx_suite", "sodacl"):
+            if key in top and dataset:
+                for d, source in imported_checks(r, key, r.value(top[key][0]), top[key][1], str(dataset)):
+                    spec = _check_from_dict(r, {**d, **defaults}, source, int(sample_limit))
+                    if spec is not None:
+                        if spec.id in {c.id for c in checks}:
+                            r.add("duplicate_check_id", f"check id {spec.id!r} is used twice", top[key][1])
+                        checks.append(spec)
     if r.problems:
         raise SuiteError(r.problems)
     return Suite(
@@ -174,6 +191,18 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
         batch_column=batch_column[0] if batch_column else "batch_id",
         file=file,
     )
+
+
+def _check_from_dict(r: _Reader, d: dict[str, Any], source: str, default_limit: int) -> CheckSpec | None:
+    """A translated check (GX / SodaCL) parsed by the same code as a written one; problems name the
+    source file and the check id instead of a line of text the user never wrote."""
+    node = yaml.compose(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    before = len(r.problems)
+    spec = _check(r, node, default_limit)
+    r.problems[before:] = [
+        Problem(p.code, f"{p.message} (translated from {source})", source, None) for p in r.problems[before:]
+    ]
+    return None if spec is None else dataclasses.replace(spec, file=source, line=None)
 
 
 def _scalar(r: _Reader, m: dict[str, tuple[yaml.Node, int]], key: str, required: bool = False) -> Any:

@@ -6,6 +6,7 @@ from checks.types import (  # noqa: F401
     column_compare,
     custom_sql,
     duplicate_interval,
+    external,
     flat_line,
     forbidden_values,
     freshness,

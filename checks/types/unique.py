@@ -21,7 +21,8 @@ class Unique:
     - duplicate_rows: rows whose key occurs more than once (Great Expectations' unexpected count);
     - duplicate_keys: distinct keys that occur more than once (Soda's duplicate_count);
     - excess_rows: rows beyond the first per key (rows - distinct keys: what deduplication removes).
-    `failed_rows` picks the one the pass rate uses (default duplicate_rows).
+    `failed_rows` picks the one thresholds judge (default duplicate_rows; duplicate_keys is Soda's
+    duplicate_count and suits `max_failed` only).
 
     Example: `{id: cis.customer.partner_unique, type: unique, column: partner_id}`
     """
@@ -41,8 +42,8 @@ class Unique:
         out = []
         if bool(self.column) == bool(self.columns_):
             out.append("give exactly one of 'column' or 'columns'")
-        if self.failed_rows not in ("duplicate_rows", "excess_rows"):
-            out.append("'failed_rows' must be duplicate_rows or excess_rows")
+        if self.failed_rows not in COUNTS:
+            out.append(f"'failed_rows' must be one of {', '.join(COUNTS)}")
         return out
 
     def metrics(self) -> dict[str, Metric]:
