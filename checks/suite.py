@@ -147,7 +147,7 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
     imported = "gx_suite" in top or "sodacl" in top
     if "checks" not in top and not imported:
         r.add("missing_key", "the suite has no 'checks' list (nor gx_suite / sodacl)", 1)
-    else:
+    elif "checks" in top:
         seq, line = top["checks"]
         if not isinstance(seq, yaml.SequenceNode):
             r.add("not_a_list", "'checks' must be a list", line)

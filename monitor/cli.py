@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("monitor.commands.schedule:command", "Run the scheduler (or --once): load, check, alert per source."),
     "alerts": ("monitor.commands.alerts:command", "List alerts (sent, failed, logged) or send a test alert."),
     "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
+    "import": ("monitor.commands.import_suite:command", "Translate a GX suite or SodaCL file into a native suite."),
 }
 
 
