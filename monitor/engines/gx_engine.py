@@ -53,7 +53,9 @@ def run_gx(
     for spec in specs:
         definition = json.loads(spec.check.definition)
         try:
-            conf = ExpectationConfiguration(type=definition["type"], kwargs=definition.get("kwargs") or {})
+            conf = ExpectationConfiguration(
+                type=definition["type"], kwargs=definition.get("kwargs") or {}, meta={"uf_check_id": spec.id}
+            )
             expectations.append(conf.to_domain_obj())
             ids.append(spec)
         except Exception as e:  # GX refuses the expectation itself: name it
@@ -64,7 +66,9 @@ def run_gx(
             limit = max(s.sample_limit for s in ids)
             fmt = {"result_format": "SUMMARY", "partial_unexpected_count": limit}
             res = batch.validate(suite_obj, result_format=fmt)
-            for spec, r in zip(ids, res.results, strict=True):
+            by_id = {s.id: s for s in ids}
+            for r in res.results:  # GX reorders results: map back through meta
+                spec = by_id[r.expectation_config.meta["uf_check_id"]]
                 out[spec.id] = _normalise(spec, r)
     finally:
         ds.get_engine().dispose()
