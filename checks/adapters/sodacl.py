@@ -116,6 +116,10 @@ def translate(
 
 
 def _check_id(prefix: str, i: int, line: str, config: Any) -> str:
+    ref = _REFERENCE.match(line.strip())
+    if ref:
+        cols = re.sub(r"[^A-Za-z0-9_]+", "_", ref.group("cols")).strip("_")
+        return f"{prefix}.{i + 1:02d}.reference.{cols}"
     m = _LINE.match(line)
     metric = m.group("metric") if m else "check"
     args = re.sub(r"[^A-Za-z0-9_]+", "_", (m.group("args") or "") if m else "").strip("_")
