@@ -51,7 +51,17 @@ SUITE_KEYS = (
     "dimension",
     "severity",
 )
-CHECK_KEYS = ("id", "type", "dimension", "severity", "pass_rate", "max_failed", "sample_limit", "description")
+CHECK_KEYS = (
+    "id",
+    "type",
+    "dimension",
+    "severity",
+    "pass_rate",
+    "max_failed",
+    "sample_limit",
+    "description",
+    "where",
+)
 PII_KINDS = ("email", "phone", "name", "address")
 
 
@@ -270,9 +280,11 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
     threshold = _threshold(r, m)
     limit = _scalar(r, m, "sample_limit")
     check = _arguments(r, cls, m, str(check_id), line) if cls else None
+    where = _where(r, m, check, str(check_id))
     if check is None or len(r.problems) > before:
         return None
     return CheckSpec(
+        where=where,
         id=str(check_id),
         check=check,
         dimension=str(dimension),
@@ -283,6 +295,27 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
         file=r.file,
         line=line,
     )
+
+
+def _where(r: _Reader, m: dict[str, tuple[yaml.Node, int]], check: Any, check_id: str) -> Any:
+    if "where" not in m or check is None:
+        return None
+    from checks.metrics import predicate_columns
+    from checks.where import filtered, parse_where
+
+    node, line = m["where"]
+    try:
+        where = parse_where(r.value(node))
+        if getattr(check, "table_level", False) and not getattr(check, "row_level", False):
+            raise ValueError(f"'where' is not supported for table checks ({check.type_name})")
+        filtered(check.metrics(), where)
+    except ValueError as e:
+        r.add("bad_where", f"check {check_id!r}: {e}", line)
+        return None
+    for c in predicate_columns(where):
+        if not IDENTIFIER.match(c):
+            r.add("bad_identifier", f"check {check_id!r}: where: {c!r} is not a plain column name", line)
+    return where
 
 
 def _choice(

@@ -161,7 +161,8 @@ def validate_columns(suite: Suite, columns: Mapping[str, str]) -> list[Problem]:
     """Every column a check names must exist in the table: a problem per unknown column, with a suggestion."""
     problems = []
     for spec in suite.checks:
-        for c in spec.check.columns():
+        where_columns = predicate_columns(spec.where) if spec.where is not None else ()
+        for c in (*spec.check.columns(), *where_columns):
             if c not in columns:
                 problems.append(
                     Problem(

@@ -107,15 +107,13 @@ def translate_expectation(etype: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     if fn is None:
         raise _Refuse("no native translation for this expectation type")
     args = {k: v for k, v in kwargs.items() if k not in IGNORED_KWARGS}
-    if args.get("row_condition"):
-        raise _Refuse(
-            f"row_condition {args['row_condition']!r} is not translated (the native engine has no per-check "
-            "row filter); GX runs it on PostgreSQL"
-        )
-    args.pop("row_condition", None)
-    args.pop("condition_parser", None)
+    where = row_condition(args.pop("row_condition", None), args.pop("condition_parser", None))
     mostly = args.pop("mostly", None)
     check = fn(args)
+    if where is not None:
+        if check["type"] in ("unique", "row_count", "schema"):
+            raise _Refuse(f"row_condition on {etype} (a {check['type']} check) is not translated")
+        check["where"] = where
     unknown = sorted(set(args) - _USED.get(etype, set()))
     if unknown:
         raise _Refuse(f"argument(s) {', '.join(unknown)} not supported by the translation")
@@ -124,6 +122,65 @@ def translate_expectation(etype: str, kwargs: dict[str, Any]) -> dict[str, Any]:
             raise _Refuse(f"mostly {mostly!r} must be a number between 0 and 1")
         check["pass_rate"] = {"fail": float(mostly)}
     return check
+
+
+# --- row conditions -----------------------------------------------------------------------------
+
+_GX_OPS = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_VALUE = r"(?P<value>-?[0-9]+(?:\.[0-9]+)?|\"[^\"]*\"|'[^']*')"
+_PANDAS_TERM = re.compile(r"^\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>==|!=|<=|>=|<|>)\s*" + _VALUE + r"\s*$")
+_GX_TERM = re.compile(
+    r"^\s*col\(\s*[\"'](?P<col>[A-Za-z_][A-Za-z0-9_]*)[\"']\s*\)\s*(?P<op>==|!=|<=|>=|<|>)\s*" + _VALUE + r"\s*$"
+)
+
+
+def row_condition(condition: Any, parser: Any) -> dict[str, Any] | None:
+    """GX's row_condition (1.x structured form, `great_expectations` or `pandas` strings) as a native
+    `where:`; _Refuse for anything not expressible (GX then runs it on PostgreSQL)."""
+    if condition in (None, "", {}):
+        return None
+    if isinstance(condition, dict):
+        return _structured(condition)
+    if not isinstance(condition, str):
+        raise _Refuse(f"row_condition {condition!r} is not translated")
+    term = _GX_TERM if parser in ("great_expectations", "great_expectations__experimental__") else _PANDAS_TERM
+    if parser not in ("pandas", "great_expectations", "great_expectations__experimental__"):
+        raise _Refuse(f"condition_parser {parser!r} is not translated")
+    for joiner, key in (("&", "all"), ("|", "any")):
+        if joiner in condition and ("&" in condition) != ("|" in condition):
+            return {key: [_term(term, part, condition) for part in condition.split(joiner)]}
+    if "&" in condition or "|" in condition:
+        raise _Refuse(f"row_condition {condition!r} mixes & and |: not translated")
+    return _term(term, condition, condition)
+
+
+def _term(pattern: re.Pattern[str], text: str, whole: str) -> dict[str, Any]:
+    m = pattern.match(text)
+    if not m:
+        raise _Refuse(f"row_condition {whole!r} is not translated (simple comparisons joined by & or | only)")
+    raw = m.group("value")
+    value: Any = raw[1:-1] if raw[0] in "\"'" else (float(raw) if "." in raw else int(raw))
+    return {"column": m.group("col"), "op": _GX_OPS[m.group("op")], "value": value}
+
+
+def _structured(c: dict[str, Any]) -> dict[str, Any]:
+    kind = c.get("type")
+    if kind in ("and", "or"):
+        return {"all" if kind == "and" else "any": [_structured(x) for x in c.get("conditions") or []]}
+    column = (c.get("column") or {}).get("name") if isinstance(c.get("column"), dict) else c.get("column")
+    if not isinstance(column, str):
+        raise _Refuse(f"row_condition {c!r} is not translated")
+    if kind == "nullity":
+        return {"column": column, "is_null": bool(c.get("is_null"))}
+    if kind == "comparison":
+        op, param = c.get("operator"), c.get("parameter")
+        if op == "IN":
+            return {"column": column, "in": list(param)}
+        if op == "NOT_IN":
+            return {"not": {"column": column, "in": list(param)}}
+        if op in _GX_OPS and isinstance(param, int | float | str) and not isinstance(param, bool):
+            return {"column": column, "op": _GX_OPS[op], "value": param}
+    raise _Refuse(f"row_condition {c!r} is not translated")
 
 
 # --- translators -----------------------------------------------------------------------------------

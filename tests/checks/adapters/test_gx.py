@@ -89,8 +89,13 @@ def test_gx_semantics_are_kept() -> None:
         ("expect_column_kl_divergence_to_be_less_than", {"column": "c"}, "no native translation"),
         (
             "expect_column_values_to_be_in_set",
-            {"column": "c", "value_set": [1], "row_condition": 'col("x")>1'},
+            {"column": "c", "value_set": [1], "row_condition": "x.isin([1])", "condition_parser": "pandas"},
             "row_condition",
+        ),
+        (
+            "expect_column_values_to_be_unique",
+            {"column": "c", "row_condition": "x > 1", "condition_parser": "pandas"},
+            "row_condition on expect_column_values_to_be_unique",
         ),
         ("expect_column_values_to_be_between", {"column": "c", "min_value": 5, "max_value": 1}, "greater than"),
         ("expect_column_values_to_be_between", {"column": "c"}, "both missing"),
@@ -133,3 +138,32 @@ def test_a_broken_gx_file_is_one_clear_problem(tmp_path: Path) -> None:
     with pytest.raises(SuiteError) as e:
         load_suite(tmp_path / "s.yml")
     assert "gx.json:1: not valid JSON" in str(e.value) and "s.yml:3" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("condition", "parser", "where"),
+    [
+        ('col("x") > 5', "great_expectations", {"column": "x", "op": ">", "value": 5}),
+        (
+            'x!=1 & w=="a"',
+            "pandas",
+            {"all": [{"column": "x", "op": "<>", "value": 1}, {"column": "w", "op": "=", "value": "a"}]},
+        ),
+        (
+            {
+                "type": "or",
+                "conditions": [
+                    {"type": "comparison", "column": {"name": "s"}, "operator": "IN", "parameter": ["a", "b"]},
+                    {"type": "nullity", "column": {"name": "t"}, "is_null": True},
+                ],
+            },
+            "great_expectations",
+            {"any": [{"column": "s", "in": ["a", "b"]}, {"column": "t", "is_null": True}]},
+        ),
+    ],
+)
+def test_row_conditions_translate_to_where(condition: object, parser: str, where: dict) -> None:
+    kwargs = {"column": "c", "value_set": [1], "row_condition": condition, "condition_parser": parser}
+    t = _suite({"expectations": [{"type": "expect_column_values_to_be_in_set", "kwargs": kwargs}]})
+    assert t.checks[0]["where"] == where
+    parse_suite(yaml.safe_dump({"dataset": "x", "stage": "raw", "checks": t.checks}))
