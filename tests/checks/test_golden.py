@@ -94,6 +94,11 @@ CASES = {
     "row_sum": "{id: c, type: row_sum, columns: [amount_num, amount], total: 100}",
     "range_stdev": "{id: c, type: range, column: amount_num, of: stdev, max: 20}",
     "range_distinct": "{id: c, type: range, column: state, of: distinct_proportion, min: 0.5}",
+    "external": "{id: c, type: external, engine: gx, definition: '{\"type\": \"expect_x\"}'}",
+    "where_filter": (
+        "{id: c, type: accepted_values, column: state, values: [TX], where: {all: [{column: amount_num, op: '>', "
+        "value: 0}, {column: email, is_null: false}]}}"
+    ),
 }
 
 
