@@ -178,7 +178,7 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
     if imported:
         from checks.adapters.suite_form import imported_checks
 
-        defaults = {k: _scalar(r, top, k) for k in ("dimension", "severity") if k in top}
+        defaults: dict[str, Any] = {k: _scalar(r, top, k) for k in ("dimension", "severity") if k in top}
         for key in ("gx_suite", "sodacl"):
             if key in top and dataset:
                 for d, source in imported_checks(r, key, r.value(top[key][0]), top[key][1], str(dataset)):
@@ -207,6 +207,7 @@ def _check_from_dict(r: _Reader, d: dict[str, Any], source: str, default_limit: 
     """A translated check (GX / SodaCL) parsed by the same code as a written one; problems name the
     source file and the check id instead of a line of text the user never wrote."""
     node = yaml.compose(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    assert node is not None  # a dict always dumps to a mapping
     before = len(r.problems)
     spec = _check(r, node, default_limit)
     r.problems[before:] = [

@@ -375,7 +375,7 @@ def _mask_peer(spec: CheckSpec, suite: Suite, result: CheckResult) -> CheckResul
     import json
 
     try:
-        column = (json.loads(spec.check.definition).get("kwargs") or {}).get("column")
+        column = (json.loads(getattr(spec.check, "definition", "{}")).get("kwargs") or {}).get("column")
     except (ValueError, AttributeError):
         column = None
     declared = dict(suite.pii)

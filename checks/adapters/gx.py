@@ -175,9 +175,9 @@ def _structured(c: dict[str, Any]) -> dict[str, Any]:
     if kind == "comparison":
         op, param = c.get("operator"), c.get("parameter")
         if op == "IN":
-            return {"column": column, "in": list(param)}
+            return {"column": column, "in": list(param or [])}
         if op == "NOT_IN":
-            return {"not": {"column": column, "in": list(param)}}
+            return {"not": {"column": column, "in": list(param or [])}}
         if op in _GX_OPS and isinstance(param, int | float | str) and not isinstance(param, bool):
             return {"column": column, "op": _GX_OPS[op], "value": param}
     raise _Refuse(f"row_condition {c!r} is not translated")
@@ -202,7 +202,8 @@ def _number(v: Any, what: str) -> float | int | None:
 
 
 def _bounds(a: dict[str, Any], *, allow_dates: bool) -> tuple[Any, Any, str | None]:
-    lo, hi = a.get("min_value"), a.get("max_value")
+    lo: Any = a.get("min_value")
+    hi: Any = a.get("max_value")
     if lo is None and hi is None:
         raise _Refuse("min_value and max_value are both missing")
     if isinstance(a.get("min_value"), dict) or isinstance(a.get("max_value"), dict):

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from checks.results import CheckResult, Outcome
 from checks.spec import CheckSpec, Suite
+from checks.types.external import External
 
 
 def run_external(
@@ -24,7 +25,7 @@ def run_external(
     that name the check and why."""
     out: dict[str, CheckResult] = {}
     for name in ("gx", "soda"):
-        mine = [s for s in specs if s.check.engine == name]
+        mine = [s for s in specs if external(s).engine == name]
         if not mine:
             continue
         try:
@@ -39,6 +40,12 @@ def run_external(
         except PeerUnavailable as e:
             out.update({s.id: peer_error(s, str(e)) for s in mine})
     return out
+
+
+def external(spec: CheckSpec) -> External:
+    """The spec's `external` check (what the peer runs)."""
+    assert isinstance(spec.check, External), spec.type
+    return spec.check
 
 
 class PeerUnavailable(Exception):

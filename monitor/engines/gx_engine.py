@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from checks.results import CheckResult, Outcome, Sample
 from checks.spec import CheckSpec, Suite
-from monitor.engines import PeerUnavailable, peer_error, peer_result, plain
+from monitor.engines import PeerUnavailable, external, peer_error, peer_result, plain
 
 
 def run_gx(
@@ -42,6 +42,7 @@ def run_gx(
     with engine.connect() as conn:
         schema = suite.schema or conn.execute(sa.text("SELECT current_schema()")).scalar_one()
     ds = ctx.data_sources.add_postgres("uf", connection_string=url)
+    asset: Any
     if batched:  # GX judges exactly the batch's rows (a query asset has no column types: type checks error)
         where = f'"{suite.batch_column}" = {_literal(batch_id)}'
         asset = ds.add_query_asset("batch", query=f'SELECT * FROM "{schema}"."{suite.dataset}" WHERE {where}')
@@ -51,7 +52,7 @@ def run_gx(
     out: dict[str, CheckResult] = {}
     expectations, ids = [], []
     for spec in specs:
-        definition = json.loads(spec.check.definition)
+        definition = json.loads(external(spec).definition)
         try:
             conf = ExpectationConfiguration(
                 type=definition["type"], kwargs=definition.get("kwargs") or {}, meta={"uf_check_id": spec.id}
@@ -68,7 +69,9 @@ def run_gx(
             res = batch.validate(suite_obj, result_format=fmt)
             by_id = {s.id: s for s in ids}
             for r in res.results:  # GX reorders results: map back through meta
-                spec = by_id[r.expectation_config.meta["uf_check_id"]]
+                conf = r.expectation_config
+                assert conf is not None and conf.meta is not None
+                spec = by_id[conf.meta["uf_check_id"]]
                 out[spec.id] = _normalise(spec, r)
     finally:
         ds.get_engine().dispose()

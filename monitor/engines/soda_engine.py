@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from checks.results import CheckResult, Outcome
 from checks.spec import CheckSpec, Suite
-from monitor.engines import PeerUnavailable, peer_error, peer_result, plain
+from monitor.engines import PeerUnavailable, external, peer_error, peer_result, plain
 
 _TYPES = {"postgresql": "postgres", "mssql": "sqlserver"}
 _SAMPLED = ("missing_", "invalid_", "duplicate_", "values in", "failed rows")
@@ -89,7 +89,7 @@ def run_soda(
         )
         doc[f"filter {suite.dataset} [batch]"] = {"where": f"{suite.batch_column} = {value}"}
         section += " [batch]"
-    doc[section] = [_named(yaml.safe_load(s.check.definition), s.id) for s in specs]
+    doc[section] = [_named(yaml.safe_load(external(s).definition), s.id) for s in specs]
     scan = Scan()
     scan.set_scan_definition_name(f"utilityflow_{suite.dataset}")
     scan.set_data_source_name("uf")
@@ -131,7 +131,7 @@ def _normalise(spec: CheckSpec, r: dict[str, Any] | None, errors: str) -> CheckR
     diag = plain(r.get("diagnostics") or {})
     value = diag.get("value")
     failed = diag.get("failedRowsCount")
-    line = _line(spec.check.definition)
+    line = _line(external(spec).definition)
     if failed is None and line.startswith(("missing_count", "invalid_count")):
         failed = int(value) if isinstance(value, int | float) else None
     return peer_result(
