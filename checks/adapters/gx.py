@@ -262,8 +262,11 @@ def _compound_unique(a: dict[str, Any]) -> dict[str, Any]:
         raise _Refuse("needs 'column_list'")
     ignore = a.get("ignore_row_if", "all_values_are_missing")
     if ignore not in ("all_values_are_missing", "any_value_is_missing"):
-        raise _Refuse(f"ignore_row_if {ignore!r}: rows with missing key parts are never judged natively")
-    return {"type": "unique", "columns": [str(c) for c in cols]}
+        raise _Refuse(f"ignore_row_if {ignore!r} is not translated (rows with every key part missing are never judged)")
+    out: dict[str, Any] = {"type": "unique", "columns": [str(c) for c in cols]}
+    if ignore == "all_values_are_missing":
+        out["ignore_missing"] = "all"
+    return out
 
 
 def _value_set(a: dict[str, Any]) -> list[Any]:

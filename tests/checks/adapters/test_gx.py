@@ -167,3 +167,19 @@ def test_row_conditions_translate_to_where(condition: object, parser: str, where
     t = _suite({"expectations": [{"type": "expect_column_values_to_be_in_set", "kwargs": kwargs}]})
     assert t.checks[0]["where"] == where
     parse_suite(yaml.safe_dump({"dataset": "x", "stage": "raw", "checks": t.checks}))
+
+
+@pytest.mark.parametrize(
+    ("ignore", "evaluated", "failed"), [("all_values_are_missing", 3, 2), ("any_value_is_missing", 1, 0)]
+)
+def test_compound_unique_ignore_row_if(engine: object, ignore: str, evaluated: int, failed: int) -> None:
+    """GX's default judges a compound key unless every part is missing (missing parts compare equal)."""
+    from monitor.runner import run_suite
+    from tests.conftest import make_table
+
+    make_table(engine, "cu", {"a": "int", "b": "int"}, [(1, None), (1, None), (None, None), (None, None), (2, 3)])
+    kwargs = {"column_list": ["a", "b"], "ignore_row_if": ignore}
+    t = _suite({"expectations": [{"type": "expect_compound_columns_to_be_unique", "kwargs": kwargs}]})
+    suite = parse_suite(yaml.safe_dump({"dataset": "cu", "stage": "raw", "checks": t.checks}))
+    result = run_suite(engine, suite).results[0]  # type: ignore[arg-type]
+    assert (result.rows_evaluated, result.rows_failed) == (evaluated, failed)
