@@ -253,7 +253,7 @@ def _null(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def _unique(a: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "unique", "column": _column(a)}
+    return {"type": "unique", "column": _column(a), "ignore_missing": "all"}  # GX: '' is a value
 
 
 def _compound_unique(a: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ COUNTS = ("duplicate_rows", "excess_rows", "duplicate_keys")
 class Unique:
     """No two rows share the key `column` (or the compound key `columns`). Rows with a missing key
     part are not judged (as SQL UNIQUE); `ignore_missing: all` judges a compound key unless every part is
-    missing (GX's default ignore_row_if: all_values_are_missing; missing parts then compare equal).
+    missing (GX's default ignore_row_if: all_values_are_missing; missing parts then compare equal), and
+    only NULL is missing — a blank text is a value, as in GX.
 
     Three counts are reported, because tools disagree on what "duplicate count" means:
     - duplicate_rows: rows whose key occurs more than once (Great Expectations' unexpected count);
