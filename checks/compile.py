@@ -26,7 +26,6 @@ from sqlglot import exp
 from checks import familysql, veesql
 from checks.errors import ChecksError, CompileError
 from checks.metrics import Metric
-from checks.registry import failure_of
 from checks.spec import CheckSpec, Suite
 from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source
 
@@ -154,7 +153,7 @@ def compile_suite(
                 plan.errors.setdefault(cid, e.message)
     if samples:
         for i, spec in enumerate(specs):
-            pred = failure_of(spec.check)
+            pred = spec.failure()
             if pred is None or spec.id in plan.errors or spec.sample_limit <= 0:
                 continue
             value_col = getattr(spec.check, "sample_column", None)
@@ -237,9 +236,28 @@ def _aggregate(ctx: SqlContext, m: Metric, flags: _Flags) -> exp.Expr:
     if m.kind == "count_present":
         assert m.column is not None
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=flags(present(ctx, m.column))))
-    funcs = {"min": exp.Min, "max": exp.Max, "sum": exp.Sum, "avg": exp.Avg}
+    funcs = {
+        "min": exp.Min,
+        "max": exp.Max,
+        "sum": exp.Sum,
+        "avg": exp.Avg,
+        "median": exp.Median,
+        "stddev": exp.StddevSamp,
+    }
+    if m.kind == "median" and ctx.dialect == "tsql":
+        raise CompileError("median is not an aggregate in T-SQL (PERCENTILE_CONT is a window function there)")
+    if m.kind == "count_distinct" and m.column:
+        value = read_as(ctx, m.column, m.as_type or "text")
+        distinct: exp.Expr = exp.Count(this=exp.Distinct(expressions=[value]))
+        if m.predicate is not None:
+            return exp.Filter(this=distinct, expression=exp.Where(this=flags(predicate(ctx, m.predicate))))
+        return distinct
     if m.kind in funcs and m.column:
-        agg = funcs[m.kind](this=read_as(ctx, m.column, m.as_type or "number"))
+        value = read_as(ctx, m.column, m.as_type or "number")
+        if m.kind == "stddev" and ctx.dialect == "tsql":
+            agg: exp.Expr = exp.Anonymous(this="STDEV", expressions=[value])
+        else:
+            agg = funcs[m.kind](this=value)
         if m.predicate is not None:
             return exp.Filter(this=agg, expression=exp.Where(this=flags(predicate(ctx, m.predicate))))
         return agg

@@ -86,7 +86,12 @@ def duplicates(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS duplicate_keys,
                COUNT(*) - 1 AS excess_rows
         FROM __src WHERE __present GROUP BY __group"""
-    q = template(ctx, sql, {"__key": key, "__src": src, "__present": _all_present(ctx, keys), "__group": col(keys[0])})
+    judged = (
+        exp.or_(*(present(ctx, c, blank=False) for c in keys))
+        if m.option("ignore_missing") == "all"
+        else _all_present(ctx, keys)
+    )
+    q = template(ctx, sql, {"__key": key, "__src": src, "__present": judged, "__group": col(keys[0])})
     # group by the key columns themselves (not by their text form): 25% faster on DuckDB at 2M rows
     q.set("group", exp.Group(expressions=[col(k) for k in keys]))
     return Units(q, ("keyed_rows", "duplicate_rows", "duplicate_keys", "excess_rows"), "duplicate_keys")

@@ -37,6 +37,7 @@ class NotInSet:
 
     column: str
     values: tuple[Any, ...]
+    blank: bool = True  # a blank text value is missing (not judged); False: judged like any value (GX)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class OutOfRange:
     strict_min: bool = False
     strict_max: bool = False
     as_type: AsType = "number"
+    blank: bool = True
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class NoMatch:
     pattern: str
     named: bool
     null_values: tuple[str, ...] = ()
+    blank: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,29 @@ class BadLength:
     column: str
     min: int | None = None
     max: int | None = None
+    blank: bool = True
+
+
+@dataclass(frozen=True)
+class ColumnCompare:
+    """`column op other` does not hold (op: < <= > >= = <>), both read as `as_type`. `ignore` says which
+    rows are not judged: `both` (both values missing), `either` (any missing) or `none`; a judged row
+    with a missing side fails."""
+
+    column: str
+    op: str
+    other: str
+    as_type: AsType = "number"
+    ignore: str = "both"
+
+
+@dataclass(frozen=True)
+class RowSumNot:
+    """The sum of `columns` (missing counts as 0) differs from `total`; rows with all parts missing are
+    not judged."""
+
+    columns: tuple[str, ...]
+    total: float
 
 
 @dataclass(frozen=True)
@@ -96,10 +122,26 @@ class Negate:
     part: Predicate
 
 
-Predicate = IsMissing | NotInSet | OutOfRange | NoMatch | BadLength | Compare | InSet | AllOf | Negate
+Predicate = (
+    IsMissing
+    | NotInSet
+    | OutOfRange
+    | NoMatch
+    | BadLength
+    | Compare
+    | InSet
+    | AllOf
+    | Negate
+    | ColumnCompare
+    | RowSumNot
+)
 
 
 def predicate_columns(p: Predicate) -> tuple[str, ...]:
+    if isinstance(p, ColumnCompare):
+        return (p.column, p.other)
+    if isinstance(p, RowSumNot):
+        return tuple(p.columns)
     if isinstance(p, AllOf):
         return tuple(c for part in p.parts for c in predicate_columns(part))
     if isinstance(p, Negate):
@@ -115,7 +157,8 @@ class Metric:
     """One measurement.
 
     `kind` for the aggregate family: row_count, count_if (rows where `predicate` holds), count_present
-    (non-missing `column`), min, max, sum, avg (of `column` read as `as_type`). Other families define
+    (non-missing `column`), min, max, sum, avg, median, stddev (sample), count_distinct (of `column` read
+    as `as_type`). Other families define
     their own kinds and read `options` (a sorted tuple of pairs, so the hash is stable).
     """
 
@@ -140,6 +183,13 @@ def metric(family: Family, kind: str, **kw: Any) -> Metric:
     direct = {k: v for k, v in kw.items() if k in fields}
     options = tuple(sorted((k, _freeze(v)) for k, v in kw.items() if k not in fields))
     return Metric(family=family, kind=kind, options=options, **direct)
+
+
+def present_metric(column: str, blank: bool = True) -> Metric:
+    """Rows with a value in `column`; `blank=False` counts blank text as a value (GX semantics)."""
+    if blank:
+        return metric("aggregate", "count_present", column=column)
+    return metric("aggregate", "count_if", predicate=Negate(IsMissing(column, blank=False)))
 
 
 def _freeze(v: Any) -> Any:

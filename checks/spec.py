@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.metrics import Metric, canonical_json, definition_hash
-from checks.registry import CheckType
+from checks.metrics import AllOf, Metric, Predicate, canonical_json, definition_hash
+from checks.registry import CheckType, failure_of
 from checks.results import CheckResult, Evaluation, Outcome, Sample
 
 STAGES = ("raw", "cleansed", "star")
@@ -66,6 +66,7 @@ class CheckSpec:
     description: str = ""
     file: str | None = field(default=None, compare=False)
     line: int | None = field(default=None, compare=False)
+    where: Predicate | None = None  # only rows matching it are judged (GX row_condition)
 
     @property
     def type(self) -> str:
@@ -76,11 +77,24 @@ class CheckSpec:
         return bool(self.check.table_level) and not getattr(self.check, "row_level", False)
 
     def metrics(self) -> dict[str, Metric]:
-        return self.check.metrics()
+        if self.where is None:
+            return self.check.metrics()
+        from checks.where import filtered
+
+        return filtered(self.check.metrics(), self.where)
+
+    def failure(self) -> Predicate | None:
+        """The row-level failure predicate (for samples), within the check's `where` filter."""
+        pred = failure_of(self.check)
+        if pred is None or self.where is None:
+            return pred
+        return AllOf((self.where, pred))
 
     @property
     def definition(self) -> tuple[Any, ...]:
-        return (self.type, self.check, self.dimension, self.severity, self.threshold)
+        base = (self.type, self.check, self.dimension, self.severity, self.threshold)
+        # appended only when set, so existing checks keep their definition hash (dim_check history)
+        return base if self.where is None else (*base, self.where)
 
     @property
     def definition_json(self) -> str:

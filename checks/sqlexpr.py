@@ -20,6 +20,7 @@ from checks.errors import CompileError
 from checks.metrics import (
     AllOf,
     BadLength,
+    ColumnCompare,
     Compare,
     InSet,
     IsMissing,
@@ -28,6 +29,7 @@ from checks.metrics import (
     NotInSet,
     OutOfRange,
     Predicate,
+    RowSumNot,
 )
 from checks.patterns import PATTERNS, tsql_match
 
@@ -148,8 +150,9 @@ def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> ex
     return exp.paren(exp.or_(*parts)) if len(parts) > 1 else parts[0]
 
 
-def present(ctx: SqlContext, column: str, table_alias: str | None = None) -> exp.Expr:
-    return exp.not_(missing(ctx, IsMissing(column), table_alias))
+def present(ctx: SqlContext, column: str, table_alias: str | None = None, *, blank: bool = True) -> exp.Expr:
+    """Not missing; `blank=False` counts a blank text value as present (GX's view: '' is a value)."""
+    return exp.not_(missing(ctx, IsMissing(column, blank=blank), table_alias))
 
 
 def matches(ctx: SqlContext, column: str, pattern: str, *, named: bool) -> exp.Expr:
@@ -174,7 +177,7 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
     if isinstance(p, NotInSet):
         text = ctx.is_text(p.column)
         values = [literal(str(v) if text else v) for v in p.values]
-        return exp.and_(present(ctx, p.column), exp.not_(exp.In(this=col(p.column), expressions=values)))
+        return exp.and_(present(ctx, p.column, blank=p.blank), exp.not_(exp.In(this=col(p.column), expressions=values)))
     if isinstance(p, OutOfRange):
         v = read_as(ctx, p.column, p.as_type)
         bad: list[exp.Expr] = [exp.Is(this=v, expression=exp.Null())]
@@ -184,9 +187,9 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
         if p.max is not None:
             hi = typed_literal(ctx, p.max, p.as_type)
             bad.append(exp.GTE(this=v.copy(), expression=hi) if p.strict_max else exp.GT(this=v.copy(), expression=hi))
-        return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
+        return exp.and_(present(ctx, p.column, blank=p.blank), exp.paren(exp.or_(*bad)))
     if isinstance(p, NoMatch):
-        known = exp.not_(missing(ctx, IsMissing(p.column, p.null_values)))
+        known = exp.not_(missing(ctx, IsMissing(p.column, p.null_values, p.blank)))
         return exp.and_(known, exp.not_(matches(ctx, p.column, p.pattern, named=p.named)))
     if isinstance(p, BadLength):
         c: exp.Expr = col(p.column)
@@ -202,11 +205,36 @@ def predicate(ctx: SqlContext, p: Predicate) -> exp.Expr:
             bad.append(exp.LT(this=n, expression=exp.Literal.number(p.min)))
         if p.max is not None:
             bad.append(exp.GT(this=n.copy(), expression=exp.Literal.number(p.max)))
-        return exp.and_(present(ctx, p.column), exp.paren(exp.or_(*bad)))
+        return exp.and_(present(ctx, p.column, blank=p.blank), exp.paren(exp.or_(*bad)))
     if isinstance(p, Compare):
         ops = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "<>": exp.NEQ}
         return ops[p.op](this=read_as(ctx, p.column, p.as_type), expression=typed_literal(ctx, p.value, p.as_type))
+    if isinstance(p, ColumnCompare):
+        return _column_compare(ctx, p)
+    if isinstance(p, RowSumNot):
+        parts = [exp.Coalesce(this=read_as(ctx, c, "number"), expressions=[exp.Literal.number(0)]) for c in p.columns]
+        total: exp.Expr = parts[0]
+        for part in parts[1:]:
+            total = exp.Add(this=total, expression=part)
+        judged = exp.or_(*(present(ctx, c, blank=False) for c in p.columns))
+        return exp.and_(exp.paren(judged), exp.NEQ(this=exp.paren(total), expression=exp.Literal.number(p.total)))
     raise TypeError(f"unknown predicate {p!r}")
+
+
+_OPS = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "<>": exp.NEQ}
+
+
+def _column_compare(ctx: SqlContext, p: ColumnCompare) -> exp.Expr:
+    a, b = read_as(ctx, p.column, p.as_type), read_as(ctx, p.other, p.as_type)
+    a_missing, b_missing = (exp.Is(this=x.copy(), expression=exp.Null()) for x in (a, b))
+    holds = _OPS[p.op](this=a.copy(), expression=b.copy())
+    # A judged row fails unless the comparison holds; a NULL side makes it fail (not vanish).
+    fails = exp.or_(a_missing.copy(), b_missing.copy(), exp.not_(exp.paren(holds)))
+    skip = {
+        "both": exp.and_(a_missing, b_missing),
+        "either": exp.or_(a_missing, b_missing),
+    }.get(p.ignore)
+    return exp.paren(exp.and_(exp.not_(exp.paren(skip)), exp.paren(fails)) if skip is not None else fails)
 
 
 def source(name: str, schema: str | None, batch_column: str | None, alias: str = "src") -> exp.Expr:

@@ -46,8 +46,22 @@ SUITE_KEYS = (
     "sample_limit",
     "checks",
     "description",
+    "gx_suite",
+    "sodacl",
+    "dimension",
+    "severity",
 )
-CHECK_KEYS = ("id", "type", "dimension", "severity", "pass_rate", "max_failed", "sample_limit", "description")
+CHECK_KEYS = (
+    "id",
+    "type",
+    "dimension",
+    "severity",
+    "pass_rate",
+    "max_failed",
+    "sample_limit",
+    "description",
+    "where",
+)
 PII_KINDS = ("email", "phone", "name", "address")
 
 
@@ -140,9 +154,10 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
     pii = _pii(r, top)
     sample_limit = _scalar(r, top, "sample_limit") or 20
     checks: list[CheckSpec] = []
-    if "checks" not in top:
-        r.add("missing_key", "the suite has no 'checks' list", 1)
-    else:
+    imported = "gx_suite" in top or "sodacl" in top
+    if "checks" not in top and not imported:
+        r.add("missing_key", "the suite has no 'checks' list (nor gx_suite / sodacl)", 1)
+    elif "checks" in top:
         seq, line = top["checks"]
         if not isinstance(seq, yaml.SequenceNode):
             r.add("not_a_list", "'checks' must be a list", line)
@@ -160,6 +175,18 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
                     )
                 seen[spec.id] = spec.line or 0
                 checks.append(spec)
+    if imported:
+        from checks.adapters.suite_form import imported_checks
+
+        defaults: dict[str, Any] = {k: _scalar(r, top, k) for k in ("dimension", "severity") if k in top}
+        for key in ("gx_suite", "sodacl"):
+            if key in top and dataset:
+                for d, source in imported_checks(r, key, r.value(top[key][0]), top[key][1], str(dataset)):
+                    spec = _check_from_dict(r, {**d, **defaults}, source, int(sample_limit))
+                    if spec is not None:
+                        if spec.id in {c.id for c in checks}:
+                            r.add("duplicate_check_id", f"check id {spec.id!r} is used twice", top[key][1])
+                        checks.append(spec)
     if r.problems:
         raise SuiteError(r.problems)
     return Suite(
@@ -174,6 +201,19 @@ def parse_suite(text: str, file: str | None = None) -> Suite:
         batch_column=batch_column[0] if batch_column else "batch_id",
         file=file,
     )
+
+
+def _check_from_dict(r: _Reader, d: dict[str, Any], source: str, default_limit: int) -> CheckSpec | None:
+    """A translated check (GX / SodaCL) parsed by the same code as a written one; problems name the
+    source file and the check id instead of a line of text the user never wrote."""
+    node = yaml.compose(yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    assert node is not None  # a dict always dumps to a mapping
+    before = len(r.problems)
+    spec = _check(r, node, default_limit)
+    r.problems[before:] = [
+        Problem(p.code, f"{p.message} (translated from {source})", source, None) for p in r.problems[before:]
+    ]
+    return None if spec is None else dataclasses.replace(spec, file=source, line=None)
 
 
 def _scalar(r: _Reader, m: dict[str, tuple[yaml.Node, int]], key: str, required: bool = False) -> Any:
@@ -241,9 +281,11 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
     threshold = _threshold(r, m)
     limit = _scalar(r, m, "sample_limit")
     check = _arguments(r, cls, m, str(check_id), line) if cls else None
+    where = _where(r, m, check, str(check_id))
     if check is None or len(r.problems) > before:
         return None
     return CheckSpec(
+        where=where,
         id=str(check_id),
         check=check,
         dimension=str(dimension),
@@ -254,6 +296,27 @@ def _check(r: _Reader, node: yaml.Node, default_limit: int) -> CheckSpec | None:
         file=r.file,
         line=line,
     )
+
+
+def _where(r: _Reader, m: dict[str, tuple[yaml.Node, int]], check: Any, check_id: str) -> Any:
+    if "where" not in m or check is None:
+        return None
+    from checks.metrics import predicate_columns
+    from checks.where import filtered, parse_where
+
+    node, line = m["where"]
+    try:
+        where = parse_where(r.value(node))
+        if getattr(check, "table_level", False) and not getattr(check, "row_level", False):
+            raise ValueError(f"'where' is not supported for table checks ({check.type_name})")
+        filtered(check.metrics(), where)
+    except ValueError as e:
+        r.add("bad_where", f"check {check_id!r}: {e}", line)
+        return None
+    for c in predicate_columns(where):
+        if not IDENTIFIER.match(c):
+            r.add("bad_identifier", f"check {check_id!r}: where: {c!r} is not a plain column name", line)
+    return where
 
 
 def _choice(

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
     "generate": ("monitor.commands.generate:command",
                  "Write synthetic six-source deliveries with a ground-truth defect manifest."),
+    "import": ("monitor.commands.import_suite:command", "Translate a GX suite or SodaCL file into a native suite."),
 }
 
 

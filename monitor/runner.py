@@ -161,7 +161,8 @@ def validate_columns(suite: Suite, columns: Mapping[str, str]) -> list[Problem]:
     """Every column a check names must exist in the table: a problem per unknown column, with a suggestion."""
     problems = []
     for spec in suite.checks:
-        for c in spec.check.columns():
+        where_columns = predicate_columns(spec.where) if spec.where is not None else ()
+        for c in (*spec.check.columns(), *where_columns):
             if c not in columns:
                 problems.append(
                     Problem(
@@ -243,6 +244,12 @@ def run_suite(
             spec = suite.check(cid)
             found = _masked(spec, suite, fetched.get(cid) or [], columns)
             results[cid] = judge(spec, evaluations[cid], found)
+    external = [s for s in suite.checks if s.type == "external"]
+    if external:  # GX / Soda run what has no native translation (imported lazily: they are heavy)
+        from monitor.engines import run_external
+
+        peer = run_external(engine, suite, external, batch_id=batch_id if batched else None, batched=batched)
+        results.update({cid: _mask_peer(suite.check(cid), suite, r) for cid, r in peer.items()})
     ordered = [results[s.id] for s in suite.checks]
     data_columns = [c for c in columns if c not in CONTROL_COLUMNS and c != suite.batch_column]
     return RunResult(
@@ -358,3 +365,23 @@ def _masked(spec: CheckSpec, suite: Suite, rows: list[Any], columns: Mapping[str
         out.append(Sample(neutralise_formula(None if k is None else str(k)),
                           neutralise_formula(None if v is None else str(v))))
     return tuple(out)
+
+
+def _mask_peer(spec: CheckSpec, suite: Suite, result: CheckResult) -> CheckResult:
+    """A peer's failed values are masked like native samples: by the expectation's column when it names
+    one, and entirely when it does not but the suite declares PII columns."""
+    if not result.samples:
+        return result
+    import dataclasses
+    import json
+
+    try:
+        column = (json.loads(getattr(spec.check, "definition", "{}")).get("kwargs") or {}).get("column")
+    except (ValueError, AttributeError):
+        column = None
+    declared = dict(suite.pii)
+    kind = pii_kind(column, declared) if column else ("name" if declared else None)
+    if not kind:
+        return result
+    masked = tuple(Sample(s.key, None if s.value is None else mask(kind, s.value)) for s in result.samples)
+    return dataclasses.replace(result, samples=masked)

@@ -15,4 +15,6 @@ def load_settings(warehouse_url: str | None = None, config_file: str | None = No
 
 def warehouse_engine(settings: Settings, *, read_only: bool = False) -> Engine:
     """The engine for the configured warehouse."""
-    return create_engine(settings.warehouse_url, read_only=read_only)
+    return create_engine(
+        settings.warehouse_url, read_only=read_only, duckdb_memory_limit=settings.duckdb_memory_limit or None
+    )

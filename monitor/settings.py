@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sample_rows", 20, "Failed-row samples kept per check and batch."),
     Setting("critical_cap", 0.5, "Batch score ceiling when any critical check fails."),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING, ERROR."),
+    Setting("duckdb_memory_limit", "2GB",
+            "DuckDB buffer-pool cap for this process (DuckDB's own default is 80% of RAM)."),
     Setting("utility_timezone", "America/Chicago",
             "IANA time zone of the utility: local meter timestamps are converted from it to UTC."),
     Setting("console_band_good", 0.90, "Console quality band: a score at or above this is good (green)."),
@@ -75,6 +77,7 @@ class Settings:
     sample_rows: int = 20
     critical_cap: float = 0.5
     log_level: str = "INFO"
+    duckdb_memory_limit: str = "2GB"
     utility_timezone: str = "America/Chicago"
     console_band_good: float = 0.90
     console_band_warning: float = 0.76

@@ -119,28 +119,10 @@ def _store_suite_run(conn: Connection, run_id: int, suite: Suite, run: RunResult
 
 def current_check_key(conn: Connection, suite: Suite, spec: CheckSpec, now: datetime) -> int:
     """The check's current dim_check version; a changed definition closes it and opens the next."""
-    where = sa.and_(
-        CHECK.c.check_id == spec.id,
-        CHECK.c.dataset_name == suite.dataset,
-        CHECK.c.stage == suite.stage,
-        CHECK.c.is_current == sa.true(),
-    )
-    row = conn.execute(sa.select(CHECK.c.check_key, CHECK.c.version, CHECK.c.definition_hash).where(where)).first()
-    if row is not None and row.definition_hash == spec.definition_hash:
-        return int(row.check_key)
-    version = 1
-    if row is not None:
-        conn.execute(
-            sa.update(CHECK).where(CHECK.c.check_key == row.check_key).values(effective_to=now, is_current=False)
-        )
-        version = int(row.version) + 1
-    return _insert_returning(
+    return current_check_version(
         conn,
-        CHECK,
-        "check_key",
         {
             "check_id": spec.id,
-            "version": version,
             "dataset_name": suite.dataset,
             "stage": suite.stage,
             "check_type": spec.type,
@@ -151,11 +133,33 @@ def current_check_key(conn: Connection, suite: Suite, spec: CheckSpec, now: date
             "definition_json": spec.definition_json,
             "definition_hash": spec.definition_hash,
             "suite_file": _cut(suite.file, 400),
-            "effective_from": now,
-            "effective_to": None,
-            "is_current": True,
         },
+        now,
     )
+
+
+def current_check_version(conn: Connection, check: dict[str, Any], now: datetime) -> int:
+    """dim_check as SCD2 on the definition: the current version's key when `check["definition_hash"]`
+    is unchanged, else close that version and open the next. `check` holds dim_check's descriptive
+    columns (check_id, dataset_name, stage, check_type, column_name, dimension_name, severity, owner,
+    definition_json, definition_hash, suite_file)."""
+    where = sa.and_(
+        CHECK.c.check_id == check["check_id"],
+        CHECK.c.dataset_name == check["dataset_name"],
+        CHECK.c.stage == check["stage"],
+        CHECK.c.is_current == sa.true(),
+    )
+    row = conn.execute(sa.select(CHECK.c.check_key, CHECK.c.version, CHECK.c.definition_hash).where(where)).first()
+    if row is not None and row.definition_hash == check["definition_hash"]:
+        return int(row.check_key)
+    version = 1
+    if row is not None:
+        conn.execute(
+            sa.update(CHECK).where(CHECK.c.check_key == row.check_key).values(effective_to=now, is_current=False)
+        )
+        version = int(row.version) + 1
+    values = {**check, "version": version, "effective_from": now, "effective_to": None, "is_current": True}
+    return _insert_returning(conn, CHECK, "check_key", values)
 
 
 def _fact(

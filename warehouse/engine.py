@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,19 @@ def parse_url(url: str) -> URL:
 
 
 def create_engine(
-    url: str | URL, *, schema: str | None = None, read_only: bool = False, **kwargs: Any
+    url: str | URL,
+    *,
+    schema: str | None = None,
+    read_only: bool = False,
+    duckdb_memory_limit: str | None = None,
+    **kwargs: Any,
 ) -> Engine:
     """An engine for the warehouse at `url`.
 
     - DuckDB: `read_only=True` opens the file without taking the writer lock (the console does this).
     - PostgreSQL: `schema` sets the search_path, so unqualified DDL and queries use that schema.
     - SQL Server/Synapse: `fast_executemany=True`, because Synapse rejects multi-row INSERT VALUES.
+    - `duckdb_memory_limit` (e.g. "2GB") caps DuckDB's buffer pool, which otherwise takes up to 80% of RAM.
     """
     u = parse_url(url) if isinstance(url, str) else url
     backend = u.get_backend_name()
@@ -83,7 +90,23 @@ def create_engine(
                 "package 'unixodbc' and Microsoft ODBC Driver 18."
             ) from None
         kwargs.setdefault("fast_executemany", True)
-    return sa.create_engine(u, connect_args=connect_args, **kwargs)
+    engine = sa.create_engine(u, connect_args=connect_args, **kwargs)
+    if backend == "duckdb" and duckdb_memory_limit:
+        _limit_duckdb_memory(engine, duckdb_memory_limit)
+    return engine
+
+
+def _limit_duckdb_memory(engine: Engine, limit: str) -> None:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", limit.strip(), re.IGNORECASE):
+        raise BadWarehouseURL(f"DuckDB memory limit {limit!r} is not a size like '2GB' or '512MB'.")
+
+    @sa.event.listens_for(engine, "connect")
+    def _set_limit(dbapi_connection: Any, _record: Any) -> None:
+        # A runtime SET, not connect-time config: DuckDB refuses a second connection to one file whose
+        # config differs from the first, and the limit is the instance's anyway.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET memory_limit = '{limit.strip()}'")
+        cursor.close()
 
 
 def dialect_of(engine: Engine) -> Dialect:

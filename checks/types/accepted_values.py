@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.metrics import Metric, NotInSet, metric
+from checks.metrics import Metric, NotInSet, metric, present_metric
 from checks.registry import EvalContext, register
 from checks.results import Evaluation
 
@@ -13,12 +13,14 @@ from checks.results import Evaluation
 @dataclass(frozen=True)
 class AcceptedValues:
     """Every present value of `column` is one of `values` (missing values are not judged here).
+    `blank_is_null: false` judges a blank text value like any other (GX's semantics).
 
     Example: `{id: cis.account.status, type: accepted_values, column: account_status, values: [A, C, P]}`
     """
 
     column: str
     values: tuple[Any, ...]
+    blank_is_null: bool = True
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
@@ -27,13 +29,13 @@ class AcceptedValues:
         return [] if self.values else ["'values' must list at least one value"]
 
     def failure(self) -> NotInSet:
-        return NotInSet(self.column, tuple(self.values))
+        return NotInSet(self.column, tuple(self.values), self.blank_is_null)
 
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
         return {
-            "present": metric("aggregate", "count_present", column=self.column),
+            "present": present_metric(self.column, self.blank_is_null),
             "failed": metric("aggregate", "count_if", predicate=self.failure()),
         }
 

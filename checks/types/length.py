@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.metrics import BadLength, Metric, metric
+from checks.metrics import BadLength, Metric, metric, present_metric
 from checks.registry import EvalContext, register
 from checks.results import Evaluation
 
@@ -20,6 +20,7 @@ class Length:
     column: str
     min: int | None = None
     max: int | None = None
+    blank_is_null: bool = True  # false: a blank value has length 0 and is judged (GX)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
@@ -32,13 +33,13 @@ class Length:
         return []
 
     def failure(self) -> BadLength:
-        return BadLength(self.column, self.min, self.max)
+        return BadLength(self.column, self.min, self.max, self.blank_is_null)
 
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
         return {
-            "present": metric("aggregate", "count_present", column=self.column),
+            "present": present_metric(self.column, self.blank_is_null),
             "failed": metric("aggregate", "count_if", predicate=self.failure()),
         }
 

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checks.metrics import IsMissing, Metric, Negate, NoMatch, metric
+from checks.metrics import IsMissing, Metric, Negate, NoMatch, metric, present_metric
 from checks.patterns import PATTERNS
 from checks.registry import EvalContext, register, suggest
 from checks.results import Evaluation
@@ -24,6 +24,7 @@ class Pattern:
     pattern: str | None = None
     regex: str | None = None
     null_values: tuple[str, ...] = ()  # e.g. CIS's '00000000' date: missing, not invalid
+    blank_is_null: bool = True  # false: a blank value is judged against the pattern (GX)
 
     def columns(self) -> tuple[str, ...]:
         return (self.column,)
@@ -39,15 +40,25 @@ class Pattern:
         return []
 
     def failure(self) -> NoMatch:
-        return NoMatch(self.column, self.pattern or self.regex or "", self.pattern is not None, tuple(self.null_values))
+        return NoMatch(
+            self.column,
+            self.pattern or self.regex or "",
+            self.pattern is not None,
+            tuple(self.null_values),
+            self.blank_is_null,
+        )
 
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
         present = (
-            metric("aggregate", "count_if", predicate=Negate(IsMissing(self.column, tuple(self.null_values))))
+            metric(
+                "aggregate",
+                "count_if",
+                predicate=Negate(IsMissing(self.column, tuple(self.null_values), self.blank_is_null)),
+            )
             if self.null_values
-            else metric("aggregate", "count_present", column=self.column)
+            else present_metric(self.column, self.blank_is_null)
         )
         return {
             "present": present,

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from checks.metrics import Metric, OutOfRange, metric
+from checks.metrics import Metric, OutOfRange, metric, present_metric
 from checks.registry import EvalContext, register
 from checks.results import Evaluation
 
-_AGGREGATES = ("value", "mean", "min", "max", "sum")
+_AGGREGATES = ("value", "mean", "min", "max", "sum", "median", "stdev", "distinct_count", "distinct_proportion")
+_KINDS = {"mean": "avg", "stdev": "stddev", "distinct_count": "count_distinct"}
 
 
 @register("range", dimension="validity")
@@ -17,7 +18,9 @@ _AGGREGATES = ("value", "mean", "min", "max", "sum")
 class Range:
     """Values of `column` lie within [min, max] (`strict_min`/`strict_max` exclude the bound).
 
-    `of: value` (default) judges each row; `of: mean|min|max|sum` judges one aggregate of the batch.
+    `of: value` (default) judges each row; `of: mean|min|max|sum|median|stdev` judges one aggregate of the
+    batch, `of: distinct_count|distinct_proportion` the number (share of present values) of distinct values.
+    `blank_is_null: false` judges a blank text value (as unparseable) instead of skipping it (GX).
     `as_type` (number|date|timestamp) is inferred from the bounds; `max: now` means the run's clock.
     Unparseable values fail a row-level range.
 
@@ -31,6 +34,7 @@ class Range:
     strict_max: bool = False
     as_type: str | None = None
     of: str = "value"
+    blank_is_null: bool = True
 
     @property
     def read_as(self) -> str:
@@ -67,23 +71,40 @@ class Range:
     def failure(self) -> OutOfRange | None:
         if not self.row_level:
             return None
-        return OutOfRange(self.column, self.min, self.max, self.strict_min, self.strict_max, self.read_as)  # type: ignore[arg-type]
+        return OutOfRange(
+            self.column,
+            self.min,
+            self.max,
+            self.strict_min,
+            self.strict_max,
+            self.read_as,  # type: ignore[arg-type]
+            self.blank_is_null,
+        )
 
     sample_column = property(lambda self: self.column)
 
     def metrics(self) -> dict[str, Metric]:
         if self.row_level:
             return {
-                "present": metric("aggregate", "count_present", column=self.column),
+                "present": present_metric(self.column, self.blank_is_null),
                 "failed": metric("aggregate", "count_if", predicate=self.failure()),
             }
-        kind = "avg" if self.of == "mean" else self.of
-        return {"value": metric("aggregate", kind, column=self.column, as_type=self.read_as)}
+        if self.of == "distinct_proportion":
+            return {
+                "distinct": metric("aggregate", "count_distinct", column=self.column, as_type="text"),
+                "present": present_metric(self.column, self.blank_is_null),
+            }
+        as_type = "text" if self.of == "distinct_count" else self.read_as
+        return {"value": metric("aggregate", _KINDS.get(self.of, self.of), column=self.column, as_type=as_type)}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         if self.row_level:
             return Evaluation.rows(values["present"], values["failed"], what="values out of range")
-        v = values["value"]
+        if self.of == "distinct_proportion":
+            present = int(values["present"] or 0)
+            v = int(values["distinct"] or 0) / present if present else None
+        else:
+            v = values["value"]
         if v is None:
             return Evaluation(skipped=True, message=f"no values to compute the {self.of} of {self.column}")
         lo, hi = (_comparable(v, ctx.now if b == "now" else b) for b in (self.min, self.max))

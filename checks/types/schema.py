@@ -23,6 +23,8 @@ _FAMILIES = {
 
 def type_matches(expected: str, actual: str) -> bool:
     a, e = actual.lower(), expected.lower()
+    if e in ("", "any"):
+        return True
     if e in _FAMILIES:
         if e == "date":
             return a == "date"
@@ -34,14 +36,16 @@ def type_matches(expected: str, actual: str) -> bool:
 @dataclass(frozen=True)
 class Schema:
     """The dataset has the `expected` columns (name -> type family: text, int, number, decimal,
-    double, date, timestamp, bool, or a database type name); `allow_extra: false` also fails on
-    columns not listed. The columns come from the warehouse catalogue, not from a scan.
+    double, date, timestamp, bool, any, or a database type name); `allow_extra: false` also fails on
+    columns not listed; `ordered: true` also fails when the columns are not in the listed order (GX's
+    table_columns_to_match_ordered_list). The columns come from the warehouse catalogue, not from a scan.
 
     Example: `{id: cis.customer.schema, type: schema, expected: {partner_id: text, batch_id: int}}`
     """
 
     expected: tuple[tuple[str, str], ...] = ()
     allow_extra: bool = True
+    ordered: bool = False
 
     def columns(self) -> tuple[str, ...]:
         return ()  # missing columns are this check's finding, not a suite error
@@ -58,10 +62,17 @@ class Schema:
             if c.lower() in actual and not type_matches(t, actual[c.lower()])
         ]
         extra = [] if self.allow_extra else sorted(set(actual) - {c.lower() for c, _ in self.expected})
+        order = []
+        if self.ordered and not missing:
+            listed = [c.lower() for c, _ in self.expected]
+            actual_order = [c for c in actual if c in listed]
+            if actual_order != listed:
+                order = [f"column order is {', '.join(actual_order)}, expected {', '.join(listed)}"]
         problems = (
             ([f"missing: {', '.join(missing)}"] if missing else [])
             + wrong
             + ([f"unexpected: {', '.join(extra)}"] if extra else [])
+            + order
         )
         return Evaluation(
             passed=not problems,

@@ -158,31 +158,17 @@ def _excluded_runs(conn: Connection, check_ids: set[str]) -> dict[str, set[int]]
 def _check_key(conn: Connection, result: AnomalyResult, rule: AnomalyRule, at: datetime) -> int:
     """The current `dim_check` version of this anomaly check, SCD2 on its definition (a new rule starts
     a new version, so history stays comparable)."""
+    from monitor.store import current_check_version
+
     key = result.key
     definition = json.dumps({"type": "anomaly", "metric": key.metric_name, "column": key.column_name,
                              "rule": asdict(rule), "severity": result.severity}, sort_keys=True)
-    digest = hashlib.sha256(definition.encode()).hexdigest()
-    row = conn.execute(sa.text(
-        "SELECT check_key, version, definition_hash FROM dim_check WHERE check_id = :c AND is_current = :t"
-    ), {"c": key.check_id, "t": True}).first()
-    if row is not None and row.definition_hash == digest:
-        return int(row.check_key)
-    version = 1
-    if row is not None:
-        version = int(row.version) + 1
-        conn.execute(sa.text(
-            "UPDATE dim_check SET effective_to = :at, is_current = :f WHERE check_key = :k"
-        ), {"at": at, "f": False, "k": row.check_key})
-    conn.execute(sa.text(
-        "INSERT INTO dim_check (check_id, version, dataset_name, stage, check_type, column_name, "
-        "dimension_name, severity, owner, definition_json, definition_hash, suite_file, effective_from, "
-        "effective_to, is_current) VALUES (:c, :v, :ds, :st, 'anomaly', :col, :dim, :sev, NULL, :defn, :h, "
-        "NULL, :at, NULL, :t)"
-    ), {"c": key.check_id, "v": version, "ds": key.dataset_name, "st": key.stage, "col": key.column_name,
-        "dim": result.dimension, "sev": result.severity, "defn": definition, "h": digest, "at": at, "t": True})
-    return int(conn.execute(sa.text(
-        "SELECT check_key FROM dim_check WHERE check_id = :c AND version = :v"
-    ), {"c": key.check_id, "v": version}).scalar_one())
+    return current_check_version(conn, {
+        "check_id": key.check_id, "dataset_name": key.dataset_name, "stage": key.stage, "check_type": "anomaly",
+        "column_name": key.column_name, "dimension_name": result.dimension, "severity": result.severity,
+        "owner": None, "definition_json": definition,
+        "definition_hash": hashlib.sha256(definition.encode()).hexdigest(), "suite_file": None,
+    }, at)
 
 
 def _write_result(

@@ -87,6 +87,18 @@ CASES = {
     ),
     "sum_check": f"{{id: c, type: sum_check, {IV}}}",
     "multiplier_unit": "{id: c, type: multiplier_unit, date: read_date, multiplier: mult, unit: unit}",
+    "is_null": "{id: c, type: is_null, column: email, blank_is_null: false}",
+    "forbidden_values": "{id: c, type: forbidden_values, column: state, values: [XX, 'N/A']}",
+    "matches": "{id: c, type: matches, column: zip, regexes: ['^[0-9]{5}$', '^[0-9]{9}$'], match_on: any}",
+    "column_compare": "{id: c, type: column_compare, column: amount_num, op: '>=', other: amount}",
+    "row_sum": "{id: c, type: row_sum, columns: [amount_num, amount], total: 100}",
+    "range_stdev": "{id: c, type: range, column: amount_num, of: stdev, max: 20}",
+    "range_distinct": "{id: c, type: range, column: state, of: distinct_proportion, min: 0.5}",
+    "external": "{id: c, type: external, engine: gx, definition: '{\"type\": \"expect_x\"}'}",
+    "where_filter": (
+        "{id: c, type: accepted_values, column: state, values: [TX], where: {all: [{column: amount_num, op: '>', "
+        "value: 0}, {column: email, is_null: false}]}}"
+    ),
 }
 
 

@@ -186,6 +186,14 @@ def test_missing_steps_fail_the_job_with_a_clear_message(duck_mart, tmp_path: Pa
     assert outcome.status == "failed" and "no load and check step is wired" in outcome.message
 
 
+def test_default_steps_wire_the_loaders_and_the_check_registry() -> None:
+    from monitor.pipeline import check_step, load_step
+    from monitor.scheduler import default_steps
+
+    steps = default_steps()
+    assert (steps.load, steps.check) == (load_step, check_step)
+
+
 def test_lock_keeps_a_second_scheduler_out(warehouse, tmp_path: Path) -> None:
     with exclusive(warehouse, "scheduler", str(tmp_path)):
         with pytest.raises(LockBusy, match="another scheduler process"), exclusive(

@@ -63,6 +63,45 @@ def test_schedule_once_needs_jobs_and_reports_each(duckdb_url, tmp_path: Path) -
     """))
     run("init", cwd=tmp_path)
     out = run("schedule", "--once", cwd=tmp_path)
-    # The loader and check runner are wired by the lead when they land: until then the job fails clearly.
-    assert out.returncode == 3 and "cis-daily" in out.stdout and "failed" in out.stdout, out.stdout + out.stderr
-    assert "no load and check step is wired" in out.stdout
+    assert out.returncode == 0 and "cis-daily" in out.stdout and "done" in out.stdout, out.stdout + out.stderr
+
+
+def test_schedule_once_loads_scores_and_alerts_a_real_delivery(duckdb_url, tmp_path: Path) -> None:
+    import shutil
+
+    import sqlalchemy as sa
+
+    from warehouse.engine import create_engine
+
+    gen = run("generate", "--customers", "40", "--days", "1", "--start", "2026-03-02", "--seed", "3",
+              "--out", str(tmp_path / "gen"), cwd=tmp_path)
+    assert gen.returncode == 0, gen.stderr
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for f in (tmp_path / "gen" / "cis").glob("cis_customer_*"):
+        shutil.copy(f, drop / f.name)
+    (tmp_path / "utilityflow.toml").write_text(textwrap.dedent(f"""
+        [utilityflow]
+        warehouse_url = "{duckdb_url}"
+        [schedule]
+        once_lookback_hours = 48
+        [[schedule.jobs]]
+        name = "cis-daily"
+        source = "cis"
+        drop_folder = "drop"
+        cron = "0 * * * *"
+    """))
+    run("init", cwd=tmp_path)
+    out = run("schedule", "--once", cwd=tmp_path)
+    assert out.returncode == 0 and "cis-daily" in out.stdout and "done" in out.stdout, out.stdout + out.stderr
+    engine = create_engine(duckdb_url)
+    with engine.connect() as conn:
+        batches = conn.execute(sa.text("SELECT feed, status, rows_read FROM dim_batch")).all()
+        stages = conn.execute(sa.text(
+            "SELECT DISTINCT stage FROM fact_data_quality WHERE dataset_name LIKE '%cis_customer'")).scalars().all()
+        runs = conn.execute(sa.text("SELECT COUNT(*) FROM dq_run WHERE trigger = 'schedule'")).scalar_one()
+    engine.dispose()
+    assert [(b.feed, b.status) for b in batches] == [("cis_customer", "loaded")] and batches[0].rows_read > 40
+    assert "raw" in stages and runs == 1
+    again = run("schedule", "--once", cwd=tmp_path)  # the same file is never picked up twice
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -1,0 +1,99 @@
+"""Score batches: pick the suites and batches to run, run them, store them as ONE DQ run.
+
+Shared by `utilityflow check`, the scheduler's check step and the demo, so "which batches are still
+unscored" and "one invocation = one run" mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import checks
+from checks.spec import Suite
+from checks.suite import load_suites
+from monitor.runner import RunResult, run_suite, table_exists
+
+SHIPPED_SUITES = Path(checks.__file__).resolve().parent / "suites"
+
+
+@dataclass
+class ScoreOutcome:
+    """Every suite x batch run of one invocation, and the DQ run they were stored as (None: not stored)."""
+
+    runs: list[RunResult] = field(default_factory=list)
+    run_id: int | None = None
+
+
+def shipped_suites() -> list[Suite]:
+    """The registry's own suites (checks/suites/*.yml)."""
+    return load_suites(SHIPPED_SUITES)
+
+
+def has_mart(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return table_exists(conn, "fact_data_quality", None)
+
+
+def score(
+    engine: Engine,
+    suites: Iterable[Suite],
+    *,
+    batch: Any = None,
+    only_batches: set[int] | None = None,
+    store: bool = True,
+    trigger: str = "cli",
+    on_run: Callable[[Suite, Any], None] | None = None,
+) -> ScoreOutcome:
+    """Run each suite on `batch`, or on every batch of its dataset not scored yet for its stage (limited
+    to `only_batches` when given); store all results as one run when the mart exists and `store`."""
+    from monitor.store import store_runs
+
+    mart = has_mart(engine)
+    scored: list[tuple[Suite, RunResult]] = []
+    for suite in suites:
+        for b in pending_batches(engine, suite, batch=batch, only=only_batches, has_mart=mart):
+            if on_run:
+                on_run(suite, b)
+            scored.append((suite, run_suite(engine, suite, batch_id=b)))
+    outcome = ScoreOutcome(runs=[run for _, run in scored])
+    if store and mart and scored:
+        outcome.run_id = store_runs(engine, scored, trigger=trigger)
+    return outcome
+
+
+def pending_batches(
+    engine: Engine, suite: Suite, *, batch: Any = None, only: set[int] | None = None, has_mart: bool = True
+) -> list[Any]:
+    """The batch given, or every batch of the suite's dataset without a result for its stage yet;
+    [None] (the whole table) when the dataset has no batch column."""
+    if batch is not None:
+        return [int(batch) if str(batch).isdigit() else batch]
+    table = sa.table(suite.dataset, sa.column(suite.batch_column), schema=suite.schema)
+    query = sa.select(table.c[suite.batch_column]).distinct()
+    if only is not None:
+        if not only:
+            return []
+        query = query.where(table.c[suite.batch_column].in_(sorted(only)))
+    with engine.connect() as conn:
+        try:
+            present = [b for (b,) in conn.execute(query) if b is not None]
+        except sa.exc.DBAPIError:
+            return [] if only is not None else [None]  # no batch column: the whole table
+        if not has_mart:
+            return sorted(present)
+        fact = sa.table("fact_data_quality", sa.column("batch_id"), sa.column("dataset_name"), sa.column("stage"))
+        done = {
+            b
+            for (b,) in conn.execute(
+                sa.select(fact.c.batch_id).distinct().where(
+                    fact.c.dataset_name == suite.dataset, fact.c.stage == suite.stage
+                )
+            )
+        }
+    return sorted(b for b in present if b not in done)

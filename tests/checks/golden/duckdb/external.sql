@@ -1,0 +1,1 @@
+-- no SQL: this check reads the catalogue only

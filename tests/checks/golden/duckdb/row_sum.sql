@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE _f0) AS m_ae9a8e8d992757fb, COUNT(*) FILTER(WHERE _f1) AS m_cfd87bc8a883dcba FROM (SELECT *, NOT (("amount_num" IS NULL AND "amount" IS NULL)) AS _f0, (NOT "amount_num" IS NULL OR NOT "amount" IS NULL) AND (COALESCE("amount_num", 0) + COALESCE(TRY_CAST("amount" AS DOUBLE), 0)) <> 100.0 AS _f1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("amount_num" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE (NOT "amount_num" IS NULL OR NOT "amount" IS NULL) AND (COALESCE("amount_num", 0) + COALESCE(TRY_CAST("amount" AS DOUBLE), 0)) <> 100.0) AS f LIMIT 20) AS s0;

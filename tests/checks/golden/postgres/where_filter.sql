@@ -1,0 +1,3 @@
+SELECT COUNT(*) FILTER(WHERE (("amount_num" > 0 AND NOT ("email" IS NULL)) AND NOT (("state" IS NULL OR TRIM("state") = '')))) AS m_c6046c682aa7a005, COUNT(*) FILTER(WHERE (("amount_num" > 0 AND NOT ("email" IS NULL)) AND (NOT ("state" IS NULL OR TRIM("state") = '') AND NOT "state" IN ('TX')))) AS m_968b90f167b109b1 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("state" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE (("amount_num" > 0 AND NOT ("email" IS NULL)) AND (NOT ("state" IS NULL OR TRIM("state") = '') AND NOT "state" IN ('TX')))) AS f LIMIT 20) AS s0;

@@ -1,0 +1,1 @@
+SELECT COUNT(DISTINCT [state]) AS m_182c0a4cefd79a93, COUNT(IIF(NOT ([state] IS NULL OR TRIM([state]) = ''), 1, NULL)) AS m_0b0a2cc563b933d9 FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;

@@ -1,0 +1,3 @@
+SELECT COUNT(IIF(NOT (([amount_num] IS NULL AND [amount] IS NULL)), 1, NULL)) AS m_ae9a8e8d992757fb, COUNT(IIF((NOT [amount_num] IS NULL OR NOT [amount] IS NULL) AND (COALESCE([amount_num], 0) + COALESCE(TRY_CAST([amount] AS FLOAT), 0)) <> 100.0, 1, NULL)) AS m_cfd87bc8a883dcba FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT TOP 20 k AS k, v AS v FROM (SELECT CAST([source_row_number] AS NVARCHAR(4000)) AS k, CAST([amount_num] AS NVARCHAR(4000)) AS v FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src WHERE (NOT [amount_num] IS NULL OR NOT [amount] IS NULL) AND (COALESCE([amount_num], 0) + COALESCE(TRY_CAST([amount] AS FLOAT), 0)) <> 100.0) AS f) AS s0;

@@ -1,0 +1,3 @@
+SELECT COUNT(IIF((([amount_num] > 0 AND NOT ([email] IS NULL)) AND NOT (([state] IS NULL OR TRIM([state]) = ''))), 1, NULL)) AS m_c6046c682aa7a005, COUNT(IIF((([amount_num] > 0 AND NOT ([email] IS NULL)) AND (NOT ([state] IS NULL OR TRIM([state]) = '') AND NOT [state] IN ('TX'))), 1, NULL)) AS m_968b90f167b109b1 FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src;
+
+SELECT 'c' AS check_id, k, v FROM (SELECT TOP 20 k AS k, v AS v FROM (SELECT CAST([source_row_number] AS NVARCHAR(4000)) AS k, CAST([state] AS NVARCHAR(4000)) AS v FROM (SELECT * FROM [stg_x] WHERE [batch_id] = :batch_id) AS src WHERE (([amount_num] > 0 AND NOT ([email] IS NULL)) AND (NOT ([state] IS NULL OR TRIM([state]) = '') AND NOT [state] IN ('TX')))) AS f) AS s0;
