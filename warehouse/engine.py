@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,27 @@ def create_engine(
     engine = sa.create_engine(u, connect_args=connect_args, **kwargs)
     if backend == "duckdb" and duckdb_memory_limit:
         _limit_duckdb_memory(engine, duckdb_memory_limit)
+    if backend == "duckdb" and not read_only:
+        _wait_out_short_locks(engine)
     return engine
+
+
+# A writer re-opens the file for every transaction (NullPool), so a console read that lands between two of a
+# load's transactions holds the file for a few milliseconds: wait that out instead of failing the load.
+_OPEN_RETRY_DELAYS = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
+
+
+def _wait_out_short_locks(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        for delay in (*_OPEN_RETRY_DELAYS, None):
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as e:
+                if delay is None or not is_lock_error(e):
+                    raise
+                time.sleep(delay)
+        return None  # unreachable: the last attempt returns or raises
 
 
 def _limit_duckdb_memory(engine: Engine, limit: str) -> None:

@@ -49,7 +49,7 @@ def test_console_reads_while_a_load_writes(migrated_template: Path, generated: P
             except WarehouseBusy as e:  # the one error a reader may see: clear, and says what is going on
                 busy.append(str(e))
             console_db.dispose_engines()
-            time.sleep(0.05)
+            time.sleep(0.01)
     finally:
         _, err = child.communicate(timeout=120)
     assert child.returncode == 0, err.decode()[-2000:]
@@ -58,6 +58,30 @@ def test_console_reads_while_a_load_writes(migrated_template: Path, generated: P
     assert states <= {"ready", "empty"}, states  # between the load's transactions the reads got through
     final = int(console_db.read(url, sql)["n"][0])
     assert final > 0 and final >= max(answered, default=0)  # the loaded data appears after the load
+    console_db.dispose_engines()
+
+
+def test_a_load_waits_out_a_console_read_holding_the_file(migrated_template: Path, tmp_path: Path) -> None:
+    """DuckDB refuses a writer while a reader has the file open; the console's reads are short, so the loader
+    waits them out instead of failing (found by the test above: a read between two batches failed the load)."""
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    shutil.copy(migrated_template, db)
+    drop = tmp_path / "in" / "cis"
+    drop.mkdir(parents=True)
+    (drop / "cis_tariff_20260105.dat").write_text("tariff_code|commodity|description|unit_rate|fixed_charge|"
+                                                  "effective_date\nRES-E|ELECTRIC|Res|0.14|12.50|20250101\n")
+    reader = duckdb.connect(str(db), read_only=True)
+    child = subprocess.Popen([sys.executable, "-c", LOAD, str(db), str(tmp_path / "in")], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline().strip() == b"start"
+    time.sleep(0.5)  # the loader is now trying to open the file the reader holds
+    reader.close()
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err.decode()[-2000:]
+    console_db.dispose_engines()
+    assert int(console_db.read(f"duckdb:///{db}", "SELECT COUNT(*) AS n FROM dim_tariff")["n"][0]) == 1
     console_db.dispose_engines()
 
 
