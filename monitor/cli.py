@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "incidents": ("monitor.commands.incidents:command", "List, acknowledge and resolve data-quality incidents."),
     "generate": ("monitor.commands.generate:command",
                  "Write synthetic six-source deliveries with a ground-truth defect manifest."),
+    "truth": ("monitor.commands.truth:command", "Recall and precision of the checks per defect class of a manifest."),
 }
 
 
