@@ -5,7 +5,8 @@ ground truth (`utilityflow truth`) needs every failing row instead, so this modu
 failure as a relation with one column `rid` (the row's identifier, normally `source_row_number`):
 
 - row-level checks: the check's own failure predicate (`failure()`), the same one the scan counts;
-- unique / duplicate_interval: the excess rows (every row after the first of its key, by row id) —
+- unique: the rows its `failed_rows` counts (every row of a duplicated key, or the excess rows);
+- duplicate_interval: the excess rows (every row after the first of its key, by row id) —
   what deduplication removes and what a re-sent record is;
 - references: the orphan rows;
 - spike: the peak row of each flagged meter-day; zero_run / flat_line: every row of a qualifying run;
@@ -27,7 +28,7 @@ from checks.familysql import template
 from checks.metrics import predicate_columns
 from checks.registry import failure_of
 from checks.spec import CheckSpec, Suite
-from checks.sqlexpr import SqlContext, col, present, predicate, read_as, source, table
+from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source, table
 
 _VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit")
 
@@ -51,7 +52,10 @@ def _failing(ctx: SqlContext, spec: CheckSpec, src: exp.Expr, rid: exp.Expr) -> 
     if pred is not None:
         return exp.select(exp.alias_(rid, "rid")).from_(src).where(predicate(ctx, pred))
     if spec.type == "unique":
-        return _excess(ctx, src, rid, [col(k) for k in check.keys], check.keys)
+        parts = [col(k) for k in check.keys]
+        if check.failed_rows == "duplicate_rows":
+            return _duplicated(ctx, src, rid, parts, check.keys)
+        return _excess(ctx, src, rid, parts, check.keys)
     if spec.type == "duplicate_interval":
         m = next(iter(check.metrics().values()))
         return _excess(ctx, src, rid, [col(k) for k in m.option("keys")] + [veesql._ts(ctx, m)], ())
@@ -69,6 +73,13 @@ def _excess(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, parts: list[exp.Expr]
     if present_cols:
         inner = inner.where(exp.and_(*(present(ctx, c) for c in present_cols)))
     return exp.select("rid").from_(inner.subquery("d")).where("rn > 1")
+
+
+def _duplicated(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, parts: list[exp.Expr], present_cols: tuple[str, ...]):
+    n = exp.Window(this=exp.Count(this=exp.Star()), partition_by=parts)
+    inner = exp.select(exp.alias_(rid.copy(), "rid"), exp.alias_(n, "n")).from_(src)
+    inner = inner.where(exp.and_(*(present(ctx, c) for c in present_cols)))
+    return exp.select("rid").from_(inner.subquery("d")).where("n > 1")
 
 
 def _orphans(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, keys, parent_keys, to: str) -> exp.Query:
