@@ -168,7 +168,8 @@ def _multiplier_unit(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Qu
     sql = """
         SELECT r.rid AS rid
         FROM (SELECT __rid AS rid, __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem FROM __meters) AS m
+        JOIN (SELECT DISTINCT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
+              FROM __meters) AS m
           ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)
         WHERE r.mult <> m.mult OR r.unit <> m.unit"""
     subs = {

@@ -213,7 +213,7 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END
                  AS mismatches
         FROM (SELECT __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
+        LEFT JOIN (SELECT DISTINCT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
                    FROM __meters) AS m
           ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)"""
     q = template(
