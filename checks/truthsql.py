@@ -132,8 +132,8 @@ def _runs(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m, *, zero: bool) -> ex
         SELECT rid FROM (
           SELECT rid, z, COUNT(*) OVER (PARTITION BY k, z, grp) AS run_len
           FROM (SELECT __rid AS rid, __key AS k, {flag} AS z,
-                       ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts)
-                       - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts) AS grp
+                       ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts, __v)
+                       - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts, __v) AS grp
                 FROM __src WHERE __v IS NOT NULL) AS r) AS g
         WHERE {counted} AND run_len >= __n"""
     return template(ctx, sql, _vee_subs(ctx, src, rid, m) | {"__n": veesql._n(int(m.option("min_run")))})
@@ -151,7 +151,7 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
     dials = m.option("dials", "dials")
     sql = """
         SELECT rid FROM (
-          SELECT __rid AS rid, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts) AS prev, __dials AS dials
+          SELECT __rid AS rid, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev, __dials AS dials
           FROM __src) AS r
         WHERE prev IS NOT NULL AND prev > cur
           AND NOT (prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials))"""

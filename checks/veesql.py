@@ -110,6 +110,8 @@ def spike(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
 def _runs(ctx: SqlContext, src: exp.Expr, m: Metric, *, zero: bool) -> Units:
     # Gaps and islands: consecutive rows of one meter with the same flag (zero) or value (flat-line)
     # share (row number overall - row number within the flag/value).
+    # Ordered by the value after the timestamp: where a stamp repeats (a local fall-back hour, a re-sent
+    # read) the order, and so the runs found, would otherwise change from one execution to the next.
     flag = "CASE WHEN __v = 0 THEN 1 ELSE 0 END" if zero else "__v"
     counted = "z = 1" if zero else "z <> 0"
     sql = f"""
@@ -117,8 +119,8 @@ def _runs(ctx: SqlContext, src: exp.Expr, m: Metric, *, zero: bool) -> Units:
                CASE WHEN {counted} AND COUNT(*) >= __n THEN COUNT(*) ELSE 0 END AS run_rows,
                CASE WHEN {counted} AND COUNT(*) >= __n THEN 1 ELSE 0 END AS runs
         FROM (SELECT __key AS k, __ts AS ts, {flag} AS z,
-                     ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts)
-                     - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts) AS grp
+                     ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts, __v)
+                     - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts, __v) AS grp
               FROM __src WHERE __v IS NOT NULL) AS r
         GROUP BY k, z, grp"""
     q = template(
@@ -151,7 +153,7 @@ def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                     THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
                CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
                     THEN 1 ELSE 0 END AS rollovers
-        FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts) AS prev,
+        FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev,
                      __dials AS dials FROM __src) AS r
         WHERE prev IS NOT NULL"""
     q = template(
