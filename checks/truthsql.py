@@ -131,10 +131,11 @@ def _runs(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m, *, zero: bool) -> ex
     sql = f"""
         SELECT rid FROM (
           SELECT rid, z, COUNT(*) OVER (PARTITION BY k, z, grp) AS run_len
-          FROM (SELECT __rid AS rid, __key AS k, {flag} AS z,
-                       ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts, __v)
-                       - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts, __v) AS grp
-                FROM __src WHERE __v IS NOT NULL) AS r) AS g
+          FROM (SELECT rid, k, z, SUM(brk) OVER (PARTITION BY k ORDER BY ts, zv) AS grp
+                FROM (SELECT __rid AS rid, __key AS k, __ts AS ts, __v AS zv, {flag} AS z,
+                             CASE WHEN LAG({flag}) OVER (PARTITION BY __key ORDER BY __ts, __v) = {flag}
+                                  THEN 0 ELSE 1 END AS brk
+                      FROM __src WHERE __v IS NOT NULL) AS r0) AS r) AS g
         WHERE {counted} AND run_len >= __n"""
     return template(ctx, sql, _vee_subs(ctx, src, rid, m) | {"__n": veesql._n(int(m.option("min_run")))})
 
@@ -168,8 +169,8 @@ def _multiplier_unit(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Qu
     sql = """
         SELECT r.rid AS rid
         FROM (SELECT __rid AS rid, __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        JOIN (SELECT DISTINCT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
-              FROM __meters) AS m
+        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+              FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
           ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)
         WHERE r.mult <> m.mult OR r.unit <> m.unit"""
     subs = {
