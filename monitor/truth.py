@@ -11,8 +11,9 @@ evaluation tool, not the hot path.
 - precision_any = flagged rows that are an instance of ANY class / flagged rows (a flag on another
   class's defect is not a false alarm on clean data)
 
-Classes listed with an `exception` in the coverage file (no row grain, e.g. rows absent from the file)
-are reported with their reason and without figures.
+Classes listed with an `exception` in the coverage file (no row grain, rows absent from the file, partly
+invisible by construction) are reported with their reason, and with figures where their checks have a row
+grain; only the other classes are held to the target.
 """
 
 from __future__ import annotations
@@ -163,8 +164,7 @@ def measure(engine: Engine, manifest: dict[str, Any], suites_dir: Path = SUITES_
         if not entry:
             ct.problems.append("no checks mapped in the coverage file")
             continue
-        if ct.exception:
-            continue
+        # an exception is still measured where its checks have a row grain (reported, not held to the target)
         flagged: set[Row] = set()
         for cid in ct.checks:
             if cid not in specs:
@@ -174,7 +174,8 @@ def measure(engine: Engine, manifest: dict[str, Any], suites_dir: Path = SUITES_
                 cache[cid] = flagged_rows(engine, *specs[cid])
             rows = cache[cid]
             if rows is None:
-                ct.problems.append(f"check {cid!r} has no row grain")
+                if not ct.exception:
+                    ct.problems.append(f"check {cid!r} has no row grain")
                 continue
             flagged |= rows
         ct.flagged = len(flagged)
