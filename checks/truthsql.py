@@ -152,7 +152,8 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
     dials = m.option("dials", "dials")
     sql = """
         SELECT rid FROM (
-          SELECT __rid AS rid, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev, __dials AS dials
+          SELECT __rid AS rid, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev,
+                 __dials AS dials
           FROM __src) AS r
         WHERE prev IS NOT NULL AND prev > cur
           AND NOT (prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials))"""
