@@ -135,6 +135,19 @@ def _email(c: exp.Expr) -> exp.Expr:
     )
 
 
+def _amount2(c: exp.Expr) -> exp.Expr:
+    # digits, one '.', an optional leading '-': the only '.' sits before the last two digits, the only '-'
+    # is first, and a digit follows it, so every other character is a digit
+    return _and(
+        _no_trailing_space(c),
+        not_like(c, "%[^0-9.-]%"),
+        exp.or_(like(c, "[0-9]%"), like(c, "-[0-9]%")),
+        not_like(c, "_%-%"),
+        not_like(c, "%.%.%"),
+        like(c, "%[0-9].[0-9][0-9]"),
+    )
+
+
 def _upper2(c: exp.Expr) -> exp.Expr:
     return _and(_no_trailing_space(c), like(c, "[A-Z][A-Z]"))
 
@@ -165,6 +178,7 @@ PATTERNS: dict[str, NamedPattern] = {
         NamedPattern("cis_partner_id", _digits_re(10), _digits(10), "CIS business partner, 10 digits"),
         NamedPattern("cis_contract_account", _digits_re(12), _digits(12), "CIS contract account, 12 digits"),
         NamedPattern("cis_premise_id", _digits_re(10), _digits(10), "CIS premise, 10 digits"),
+        NamedPattern("amount2", "^-?[0-9]+[.][0-9]{2}$", _amount2, "an amount with exactly two decimals"),
         NamedPattern(
             "digits",
             "^[0-9]+$",

@@ -108,18 +108,21 @@ def spike(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
 
 
 def _runs(ctx: SqlContext, src: exp.Expr, m: Metric, *, zero: bool) -> Units:
-    # Gaps and islands: consecutive rows of one meter with the same flag (zero) or value (flat-line)
-    # share (row number overall - row number within the flag/value).
+    # Gaps and islands: a run starts where the flag (zero) or value (flat-line) differs from the previous
+    # row's; the running count of starts numbers the runs. Ordered by (timestamp, value) with the default
+    # RANGE frame, rows that tie on both (a re-sent read in a repeated local hour) get the same run number:
+    # two independent ROW_NUMBER()s would break such ties differently and change the runs between executions.
     flag = "CASE WHEN __v = 0 THEN 1 ELSE 0 END" if zero else "__v"
     counted = "z = 1" if zero else "z <> 0"
     sql = f"""
         SELECT k, CAST(MIN(ts) AS VARCHAR) AS v, COUNT(*) AS interval_rows,
                CASE WHEN {counted} AND COUNT(*) >= __n THEN COUNT(*) ELSE 0 END AS run_rows,
                CASE WHEN {counted} AND COUNT(*) >= __n THEN 1 ELSE 0 END AS runs
-        FROM (SELECT __key AS k, __ts AS ts, {flag} AS z,
-                     ROW_NUMBER() OVER (PARTITION BY __key ORDER BY __ts)
-                     - ROW_NUMBER() OVER (PARTITION BY __key, {flag} ORDER BY __ts) AS grp
-              FROM __src WHERE __v IS NOT NULL) AS r
+        FROM (SELECT k, ts, z, SUM(brk) OVER (PARTITION BY k ORDER BY ts, zv) AS grp
+              FROM (SELECT __key AS k, __ts AS ts, __v AS zv, {flag} AS z,
+                           CASE WHEN LAG({flag}) OVER (PARTITION BY __key ORDER BY __ts, __v) = {flag}
+                                THEN 0 ELSE 1 END AS brk
+                    FROM __src WHERE __v IS NOT NULL) AS r0) AS r
         GROUP BY k, z, grp"""
     q = template(
         ctx,
@@ -151,7 +154,7 @@ def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                     THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
                CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
                     THEN 1 ELSE 0 END AS rollovers
-        FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts) AS prev,
+        FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev,
                      __dials AS dials FROM __src) AS r
         WHERE prev IS NOT NULL"""
     q = template(
@@ -205,6 +208,8 @@ def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
 
 
 def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
+    # A meter delivered again (snapshot, then a delta with its removal date) is one record valid until the
+    # earliest known removal: each read then meets at most one record per multiplier and unit.
     met = SqlContext(ctx.dialect, {})
     sql = """
         SELECT r.k AS k,
@@ -213,8 +218,8 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END
                  AS mismatches
         FROM (SELECT __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, __rem AS rem
-                   FROM __meters) AS m
+        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+                   FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
           ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)"""
     q = template(
         ctx,

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("monitor.commands.generate:command",
                  "Write synthetic six-source deliveries with a ground-truth defect manifest."),
     "import": ("monitor.commands.import_suite:command", "Translate a GX suite or SodaCL file into a native suite."),
+    "truth": ("monitor.commands.truth:command", "Recall and precision of the checks per defect class of a manifest."),
 }
 
 

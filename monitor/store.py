@@ -23,20 +23,23 @@ from checks.spec import CheckSpec, Suite
 from monitor.runner import RunResult
 from warehouse.schema import Table
 from warehouse.schema.mart import (
+    DIM_BATCH,
     DIM_CHECK,
+    DIM_DATASET,
     DQ_RUN,
     FACT_DATA_QUALITY,
     FACT_DQ_ERROR_EVENT,
     FACT_DQ_METRIC,
 )
+from warehouse.schema.staging import FEEDS
 
 
 def _core(t: Table) -> sa.TableClause:
     return sa.table(t.name, *(sa.column(c.name) for c in t.columns))
 
 
-RUN, CHECK, FACT, METRIC, EVENT = map(
-    _core, (DQ_RUN, DIM_CHECK, FACT_DATA_QUALITY, FACT_DQ_METRIC, FACT_DQ_ERROR_EVENT)
+RUN, CHECK, FACT, METRIC, EVENT, DATASET, BATCH = map(
+    _core, (DQ_RUN, DIM_CHECK, FACT_DATA_QUALITY, FACT_DQ_METRIC, FACT_DQ_ERROR_EVENT, DIM_DATASET, DIM_BATCH)
 )
 
 
@@ -65,20 +68,73 @@ def store_runs(engine: Engine, items: list[tuple[Suite, RunResult]], *, trigger:
                 "code_version": None,
             },
         )
+        batches = _batches(conn, {run.batch_id for _, run in items if run.batch_id is not None})
+        datasets: dict[tuple[str, str], int] = {}
         for suite, run in items:
-            _store_suite_run(conn, run_id, suite, run, now)
+            batch = batches.get(run.batch_id) if run.batch_id is not None else None
+            source = batch[0] if batch else dataset_source(suite.dataset)
+            key = (suite.dataset, suite.stage)
+            if key not in datasets:
+                datasets[key] = upsert_dataset(conn, suite, source, now)
+            _store_suite_run(conn, run_id, suite, run, now, datasets[key], source, batch[1] if batch else None)
     return run_id
 
 
-def _store_suite_run(conn: Connection, run_id: int, suite: Suite, run: RunResult, now: datetime) -> None:
+def dataset_source(dataset: str) -> str | None:
+    """The source system of a staging or cleansed dataset (`stg_<feed>`, `cln_<feed>`); None otherwise."""
+    for prefix in ("stg_", "cln_"):
+        if dataset.startswith(prefix) and dataset[len(prefix):] in FEEDS:
+            return FEEDS[dataset[len(prefix):]].source
+    return None
+
+
+def _batches(conn: Connection, ids: set[int]) -> dict[int, tuple[str | None, int | None]]:
+    """batch id -> (source, business date key): the day the delivery's extract window starts."""
+    if not ids:  # dim_batch is part of the DQ mart (migration 003), so it exists wherever facts are stored
+        return {}
+    rows = conn.execute(
+        sa.select(BATCH.c.batch_id, BATCH.c.source, BATCH.c.extract_from).where(BATCH.c.batch_id.in_(sorted(ids)))
+    )
+    return {int(b): (s, int(d.strftime("%Y%m%d")) if d is not None else None) for b, s, d in rows}
+
+
+def upsert_dataset(conn: Connection, suite: Suite, source: str | None, now: datetime) -> int:
+    """The dataset's dim_dataset key, its owner, Slack channel and source brought up to date."""
+    where = sa.and_(DATASET.c.dataset_name == suite.dataset, DATASET.c.stage == suite.stage)
+    values = {
+        "source": source,
+        "owner": _cut(suite.owner, 64),
+        "slack_channel": _cut(suite.slack_channel, 80),
+        "updated_at": now,
+    }
+    key = conn.execute(sa.select(DATASET.c.dataset_key).where(where)).scalar()
+    if key is not None:
+        conn.execute(sa.update(DATASET).where(DATASET.c.dataset_key == key).values(**values))
+        return int(key)
+    row = {"dataset_name": suite.dataset, "stage": suite.stage, "description": None, **values}
+    return _insert_returning(conn, DATASET, "dataset_key", row)
+
+
+def _store_suite_run(
+    conn: Connection,
+    run_id: int,
+    suite: Suite,
+    run: RunResult,
+    now: datetime,
+    dataset_key: int,
+    source: str | None,
+    business_date_key: int | None,
+) -> None:
     measured_at = _naive(run.started_at)
-    date_key = int(measured_at.strftime("%Y%m%d"))
+    # a batch is dated by its business date (the delivery's extract day), a whole table by the run's day
+    date_key = business_date_key or int(measured_at.strftime("%Y%m%d"))
     facts: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     for result in run.results:
         spec = suite.check(result.check_id)
         check_key = current_check_key(conn, suite, spec, now)
-        facts.append(_fact(run_id, check_key, suite, run, result, date_key, measured_at))
+        fact = _fact(run_id, check_key, suite, run, result, date_key, measured_at)
+        facts.append(fact | {"dataset_key": dataset_key, "source": source})
         events.extend(
             {
                 "run_id": run_id,

@@ -1,4 +1,5 @@
-"""Every shipped suite parses, compiles for all three dialects, and names only real staging columns."""
+"""Every shipped suite parses, compiles for all three dialects, and names only real columns of its table;
+every source feed has a suite at the raw and cleansed stage, and every star table one at the star stage."""
 
 from __future__ import annotations
 
@@ -8,23 +9,39 @@ import pytest
 
 from checks.compile import compile_suite
 from checks.suite import load_suite
+from warehouse.dialects import get_dialect
+from warehouse.schema import all_tables
 from warehouse.schema.staging import FEEDS
+from warehouse.schema.star import TABLES as STAR
 
 SUITES = sorted((Path(__file__).parents[2] / "checks" / "suites").glob("*.yml"))
-STAGING = {f.staging_table: ("batch_id", "source_row_number", *f.columns) for f in FEEDS.values()}
+TABLES = all_tables()
 
 
-def test_there_are_shipped_suites() -> None:
-    assert len(SUITES) >= 10
+def _types(table: str) -> dict[str, str]:
+    d = get_dialect("duckdb")
+    return {c.name: d.column_type(c.type, c.length, c.precision, c.scale) for c in TABLES[table].columns}
+
+
+def test_every_dataset_of_every_stage_has_a_suite() -> None:
+    have = {(s.dataset, s.stage) for s in map(load_suite, SUITES)}
+    want = {(f"stg_{f}", "raw") for f in FEEDS} | {(f"cln_{f}", "cleansed") for f in FEEDS}
+    want |= {(t.name, "star") for t in STAR}
+    assert want <= have, sorted(want - have)
+
+
+def test_owners_and_channels_are_per_source() -> None:
+    for path in SUITES:
+        suite = load_suite(path)
+        assert suite.owner and suite.slack_channel and suite.slack_channel.startswith("#dq-"), path.name
 
 
 @pytest.mark.parametrize("path", SUITES, ids=lambda p: p.name)
-def test_suite_is_valid_for_its_staging_table(path: Path) -> None:
+def test_suite_is_valid_for_its_table(path: Path) -> None:
     suite = load_suite(path)
-    columns = STAGING[suite.dataset]
+    types = _types(suite.dataset)
     used = {c for spec in suite.checks for c in spec.check.columns()} | set(suite.keys)
-    assert used <= set(columns), sorted(used - set(columns))
-    types = dict.fromkeys(columns, "VARCHAR") | {"batch_id": "BIGINT", "source_row_number": "BIGINT"}
+    assert used <= set(types), sorted(used - set(types))
     for dialect in ("duckdb", "postgres", "tsql"):
-        plan = compile_suite(suite, dialect, column_types=types)
+        plan = compile_suite(suite, dialect, column_types=types, batch="batch_id" in types)
         assert not plan.errors, (dialect, plan.errors)

@@ -100,3 +100,33 @@ def test_one_invocation_is_one_run_across_batches_and_suites(warehouse: Engine) 
         ).all()
     assert [tuple(r) for r in runs] == [(run_id, 12)]
     assert len(grains) == 12 and all(g[3] == 1 for g in grains)  # each grain written exactly once
+
+
+def test_facts_carry_source_business_date_and_dataset(warehouse: Engine) -> None:
+    """A batch's facts are dated by its business date (dim_batch.extract_from) and carry its source;
+    dim_dataset holds owner, Slack channel and source, updated in place when the suite changes."""
+    migrate(warehouse)
+    make_table(warehouse, "stg_crm_case", {"batch_id": "int", "source_row_number": "int", "case_id": "text"},
+               [(7, 1, "K1"), (7, 2, "K1")])
+    with warehouse.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO dim_batch (batch_id, source, feed, file_name, file_sha256, extract_from, status, "
+                "rows_read, rows_loaded, rows_quarantined, rows_merged, started_at) VALUES "
+                "(7, 'crm', 'crm_case', 'crm/crm_case_20261102.jsonl', 'x', :d, 'loaded', 2, 2, 0, 0, :d)"
+            ),
+            {"d": datetime(2026, 11, 2)},
+        )
+    text = "dataset: stg_crm_case\nstage: raw\nowner: %s\nslack_channel: '#dq-crm'\nchecks:\n" \
+           "  - {id: crm.case.id_unique, type: unique, column: case_id}\n"
+    for owner in ("customer-care", "care-ops"):
+        suite = parse_suite(text % owner, "case.yml")
+        store_run(warehouse, suite, run_suite(warehouse, suite, batch_id=7, now=NOW))
+    with warehouse.connect() as conn:
+        facts = conn.execute(
+            sa.text("SELECT f.source, f.date_key, d.owner, d.slack_channel, d.source, d.stage FROM fact_data_quality f "
+                    "JOIN dim_dataset d ON d.dataset_key = f.dataset_key")
+        ).all()
+        datasets = conn.execute(sa.text("SELECT COUNT(*) FROM dim_dataset")).scalar()
+    assert [tuple(f) for f in facts] == [("crm", 20261102, "care-ops", "#dq-crm", "crm", "raw")] * 2
+    assert datasets == 1
