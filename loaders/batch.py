@@ -23,11 +23,21 @@ from sqlalchemy.engine import Engine
 from loaders import star
 from loaders.bulk import insert_frame
 from loaders.cleanse.feeds import cleanse
+from loaders.cleanse.ids import clean_code
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.sources import parse_file
-from loaders.sources.delivery import Parsed, parse_name
+from loaders.sources.delivery import DeliveryName, Parsed, iter_delimited, parse_name, stream_encoding, take_rejects
 from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS
+
+# Delimited files larger than this are staged and cleansed in bounded memory (`_load_streamed`): read in
+# chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
+STREAM_BYTES = 64 << 20
+CHUNK_ROWS = 200_000
+PART_BYTES = 24 << 20
+DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
+# Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): partition on it.
+PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_point_id"}
 
 # Keys on which two different rows of one batch conflict (MDM re-sends).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
@@ -123,10 +133,15 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
                                              "message": result.message, "dup": int(prior)})
                 return result
         try:
-            _, parsed = parse_file(path)
-            result.encoding = parsed.encoding
-            with conn.begin():
-                _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
+            if feed.format in DELIMITERS and size > STREAM_BYTES:
+                result.encoding = stream_encoding(path, name.gzipped)
+                with conn.begin():
+                    _load_streamed(conn, result, path, name, audit, tz, fail_after_staging)
+            else:
+                _, parsed = parse_file(path)
+                result.encoding = parsed.encoding
+                with conn.begin():
+                    _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
         except LoaderError as e:
             result.status, result.message = "failed", str(e)
         except Exception as e:  # a driver error or a bug: still one clear line, and the batch is rolled back
@@ -149,8 +164,7 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
                  fail_after_staging: bool) -> None:
     batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running", "encoding": parsed.encoding}).scalar())
     result.batch_id = batch_id
-    loaded = quarantined = merged = 0
-    reasons: dict[str, int] = {}
+    counts = _Counts()
     for feed_name, rows in parsed.rows.items():
         feed = FEEDS[feed_name]
         staged = rows.copy()
@@ -158,30 +172,110 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
         insert_frame(conn, feed.staging_table, staged[["batch_id", "source_row_number", *feed.columns]])
         rejects = parsed.rejects.get(feed_name, [])
         rejected = {r[0] for r in rejects}
-        good = rows[~rows["source_row_number"].isin(rejected)]
-        clean, bad = cleanse(feed_name, good, tz)
-        clean, dup_count, superseded = _fold_duplicates(feed_name, clean)
-        q = pd.concat([
-            pd.DataFrame(rejects, columns=["source_row_number", "reason_code", "detail", "raw_line"]),
-            bad.assign(raw_line=None), superseded], ignore_index=True)
-        if not q.empty:
-            q = _with_raw(q, rows, feed_name, batch_id)
-            insert_frame(conn, "quarantine", q)
-            for code, n in q["reason_code"].value_counts().items():
-                reasons[str(code)] = reasons.get(str(code), 0) + int(n)
-        clean = clean.copy()
-        clean.insert(0, "batch_id", batch_id)
-        insert_frame(conn, f"cln_{feed_name}", clean)
-        loaded += len(clean)
-        quarantined += len(q)
-        merged += dup_count
+        _cleanse_rows(conn, batch_id, feed_name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects, tz,
+                      counts)
         if fail_after_staging:
             raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
-    _check_conservation(conn, result, parsed, batch_id, merged)
+    _check_conservation(conn, result, {f: len(rows) for f, rows in parsed.rows.items()}, batch_id, counts.merged)
+    _finish(conn, result, batch_id, parsed.rows_read, counts, audit)
+
+
+def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: DeliveryName, audit: dict,
+                   tz: str, fail_after_staging: bool) -> None:
+    """A large delimited file in bounded memory, with exactly the result of `_load_parsed`.
+
+    Pass 1 stages the records chunk by chunk as they are read, noting each row's partition: a hash of
+    the key every cross-row rule shares (the standardised service point for MDM reads, else the first
+    column, on which exact duplicates agree). Pass 2 cleanses one partition at a time, read back from
+    staging in file order, so duplicates, superseded re-sends and meter-day repairs see all their rows.
+    """
+    feed = name.feed
+    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running", "encoding": result.encoding}).scalar())
+    result.batch_id = batch_id
+    parts = max(1, -(-int(audit["size"]) // PART_BYTES))
+    key_col = PARTITION_KEYS.get(feed.name, feed.columns[0])
+    conn.execute(sa.text("DROP TABLE IF EXISTS uf_part"))
+    conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
+    rejects: list[tuple[int, str, str, str]] = []
+    n_read = 0
+    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS):
+        rejects += take_rejects(chunk, "wrong_field_count")
+        chunk.insert(0, "batch_id", batch_id)
+        insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
+        key = chunk[key_col]
+        if feed.name in PARTITION_KEYS:
+            key = clean_code(key)
+        hashed = pd.util.hash_array(key.fillna("").astype(str).to_numpy(dtype=object))
+        insert_frame(conn, "uf_part", pd.DataFrame({"source_row_number": chunk["source_row_number"],
+                                                    "part": (hashed % parts).astype("int64")}))
+        n_read += len(chunk)
+    rejected = {r[0] for r in rejects}
+    counts = _Counts()
+    for part in range(parts):
+        rows = _read_part(conn, feed.staging_table, ["source_row_number", *feed.columns], batch_id, part)
+        good = rows[~rows["source_row_number"].isin(rejected)]
+        _cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
+    conn.execute(sa.text("DROP TABLE uf_part"))
+    if fail_after_staging:
+        raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
+    _check_conservation(conn, result, {feed.name: n_read}, batch_id, counts.merged)
+    _finish(conn, result, batch_id, n_read, counts, audit)
+
+
+def _read_part(conn: sa.Connection, table: str, cols: list[str], batch_id: int, part: int) -> pd.DataFrame:
+    """One partition of a staged batch in file order, as the parser gives it: text or None per field."""
+    sql = (f"SELECT {', '.join('s.' + c for c in cols)} FROM {table} s JOIN uf_part u ON u.source_row_number = "
+           "s.source_row_number WHERE s.batch_id = {b} AND u.part = {p} ORDER BY s.source_row_number")
+    if conn.engine.dialect.name == "duckdb":  # a columnar fetch; row tuples cost more than the cleanse itself
+        df = conn.connection.driver_connection.execute(sql.format(b="?", p="?"), [batch_id, part]).df()
+        rows = pd.DataFrame({c: df[c].to_numpy(dtype=object, na_value=None) for c in cols[1:]}, dtype=object)
+        rows.insert(0, cols[0], df[cols[0]].to_numpy(dtype="int64"))
+        return rows
+    fetched = conn.execute(sa.text(sql.format(b=":b", p=":p")), {"b": batch_id, "p": part}).fetchall()
+    rows = pd.DataFrame(fetched, columns=cols, dtype=object)
+    rows[cols[0]] = rows[cols[0]].astype("int64")
+    return rows
+
+
+@dataclass
+class _Counts:
+    loaded: int = 0
+    quarantined: int = 0
+    merged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _cleanse_rows(conn: sa.Connection, batch_id: int, feed_name: str, good: pd.DataFrame, rows: pd.DataFrame,
+                  rejects: list[tuple[int, str, str, str]], tz: str, counts: _Counts) -> None:
+    """Cleanse `good` (staged, splittable rows), quarantine its failures and `rejects`, insert the clean rows.
+
+    Everything that compares rows (duplicates, superseded keys, meter-day repairs) compares rows within
+    `good`, so a caller may split a feed only along a key those comparisons share (see `_load_streamed`)."""
+    clean, bad = cleanse(feed_name, good, tz)
+    clean, dup_count, superseded = _fold_duplicates(feed_name, clean)
+    q = pd.concat([
+        pd.DataFrame(rejects, columns=["source_row_number", "reason_code", "detail", "raw_line"]),
+        bad.assign(raw_line=None), superseded], ignore_index=True)
+    if not q.empty:
+        q = _with_raw(q, rows, feed_name, batch_id)
+        insert_frame(conn, "quarantine", q)
+        for code, n in q["reason_code"].value_counts().items():
+            counts.reasons[str(code)] = counts.reasons.get(str(code), 0) + int(n)
+    clean = clean.copy()
+    clean.insert(0, "batch_id", batch_id)
+    insert_frame(conn, f"cln_{feed_name}", clean)
+    counts.loaded += len(clean)
+    counts.quarantined += len(q)
+    counts.merged += dup_count
+
+
+def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: int, counts: _Counts,
+            audit: dict) -> None:
     star.publish(conn, result.feed, batch_id, audit["started_at"])
-    result.rows_read, result.rows_loaded = parsed.rows_read, loaded
+    loaded, quarantined, merged = counts.loaded, counts.quarantined, counts.merged
+    result.rows_read, result.rows_loaded = rows_read, loaded
     result.rows_quarantined, result.rows_merged = quarantined, merged
-    result.quarantined_by_reason = reasons
+    result.quarantined_by_reason = counts.reasons
     result.status = "loaded"
     result.message = f"{result.rows_read} read, {loaded} loaded, {quarantined} quarantined, {merged} merged"
     conn.execute(sa.text(
@@ -195,7 +289,11 @@ def _fold_duplicates(feed: str, clean: pd.DataFrame) -> tuple[pd.DataFrame, int,
     """Fold exact re-sent duplicates (counted as merged); for MDM keys keep the first copy and quarantine
     later conflicting ones as `conflicting_duplicate`."""
     raw_cols = list(FEEDS[feed].columns)
-    exact = clean.duplicated(subset=raw_cols, keep="first")
+    # exact copies agree on the first column: compare whole rows only where that column repeats
+    maybe = clean.duplicated(subset=raw_cols[:1], keep=False)
+    exact = pd.Series(False, index=clean.index)
+    if maybe.any():
+        exact[maybe] = clean.loc[maybe].duplicated(subset=raw_cols, keep="first")
     clean = clean[~exact]
     superseded = pd.DataFrame(columns=["source_row_number", "reason_code", "column_name", "detail"])
     keys = SUPERSEDE_KEYS.get(feed)
@@ -222,16 +320,17 @@ def _with_raw(q: pd.DataFrame, rows: pd.DataFrame, feed: str, batch_id: int) -> 
                          "quarantined_at": _now()})
 
 
-def _check_conservation(conn: sa.Connection, result: BatchResult, parsed: Parsed, batch_id: int, merged: int) -> None:
+def _check_conservation(conn: sa.Connection, result: BatchResult, parsed_counts: dict[str, int], batch_id: int,
+                        merged: int) -> None:
     """rows_read = rows_loaded + rows_quarantined + rows_merged, counted in the warehouse, per feed."""
-    for feed_name, rows in parsed.rows.items():
+    for feed_name, n_parsed in parsed_counts.items():
         def count(sql: str, feed_name: str = feed_name) -> int:
             return int(conn.execute(sa.text(sql), {"b": batch_id, "f": feed_name}).scalar())
         staged = count(f"SELECT COUNT(*) FROM stg_{feed_name} WHERE batch_id = :b")
         loaded = count(f"SELECT COUNT(*) FROM cln_{feed_name} WHERE batch_id = :b")
         quarantined = count("SELECT COUNT(*) FROM quarantine WHERE batch_id = :b AND feed = :f")
-        if staged != len(rows):
-            raise ConservationError(f"{result.file}: {len(rows)} records parsed but {staged} staged")
+        if staged != n_parsed:
+            raise ConservationError(f"{result.file}: {n_parsed} records parsed but {staged} staged")
         result.rows_merged = merged
         feed_merged = staged - loaded - quarantined
         if feed_merged < 0:

@@ -212,11 +212,14 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     hours = _day_hours([d for d in days if d is not None], tz)
     odd = " ".join(f"WHEN r.usage_date = DATE '{d.isoformat()}' THEN {h}" for d, h in hours.items() if h != 24)
     hours_expr = f"CASE {odd} ELSE 24 END" if odd else "24"
-    reads = (f"SELECT i.*, {local_day} AS usage_date, ROW_NUMBER() OVER (PARTITION BY service_point_id_std, channel, "
-             "interval_end_utc ORDER BY batch_id DESC, source_row_number DESC) AS rn FROM cln_mdm_interval i "
-             f"WHERE EXISTS (SELECT 1 FROM cln_mdm_interval n WHERE n.batch_id = :b AND n.service_point_id_std = "
-             f"i.service_point_id_std AND n.channel = i.channel AND {local_day.replace('interval_', 'n.interval_')} "
-             f"= {local_day.replace('interval_', 'i.interval_')})")
+    # the touched (service point, channel, local day) keys as a join, not a correlated EXISTS: an expression
+    # on both sides of a correlated predicate makes DuckDB compare row by row (62 s vs 0.4 s for 1 M reads)
+    i_day = local_day.replace("interval_", "i.interval_")
+    reads = (f"SELECT i.*, {i_day} AS usage_date, ROW_NUMBER() OVER (PARTITION BY i.service_point_id_std, i.channel, "
+             "i.interval_end_utc ORDER BY i.batch_id DESC, i.source_row_number DESC) AS rn FROM cln_mdm_interval i "
+             f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
+             "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
+             f"AND k.usage_day = {i_day}")
     sql = (
         "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
         "r.service_point_id_std AS service_point_id, "

@@ -7,11 +7,13 @@ batch audit records `latin-1`). UTF-16 and NUL bytes are refused with the line t
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,6 +108,12 @@ def read_delimited(path: Path, text: str, feed: Feed, delimiter: str) -> pd.Data
         header = next(reader)
     except csv.Error as e:
         raise DeliveryError(str(path), f"header cannot be read: {e}", line=1, code="bad_header") from None
+    header = _check_header(path, header, feed, delimiter)
+    return _frame(*_records(path, reader, header, delimiter), header, feed, 1)
+
+
+def _check_header(path: Path, header: list[str], feed: Feed, delimiter: str) -> list[str]:
+    """The stripped header, or a DeliveryError naming missing/unexpected columns (and a delimiter hint)."""
     header = [h.strip() for h in header]
     missing = [c for c in feed.columns if c not in header]
     extra = [c for c in header if c not in feed.columns]
@@ -122,30 +130,121 @@ def read_delimited(path: Path, text: str, feed: Feed, delimiter: str) -> pd.Data
         if len(set(header)) != len(header):
             problem.append("duplicated column names")
         raise DeliveryError(str(path), "header " + "; ".join(problem) + hint, line=1, code="bad_header")
-    records: list[list[str]] = []
-    lines: list[int] = []
+    return header
+
+
+Rows = list[list[str | None]]
+
+
+def _records(path: Path, reader: Iterator[list[str]], header: list[str], delimiter: str,
+             limit: int | None = None, last_line: list[int] | None = None) -> tuple[Rows, list[str | None]]:
+    """Up to `limit` records as rows of the header's width, and per row the `__raw__` text of a record with
+    the wrong field count (its fields are then all None). `last_line` carries the last record's line across
+    calls so an unterminated quote is reported where its record starts."""
+    rows: Rows = []
+    raws: list[str | None] = []
     width = len(header)
-    bad: list[int] = []
+    last = last_line if last_line is not None else [1]
+    empty: list[str | None] = [None] * width
     try:
         for rec in reader:
             if not rec:
                 continue  # blank line
-            lines.append(reader.line_num)
-            if len(rec) != width:
-                bad.append(len(records))
-            records.append(rec)
+            last[0] = reader.line_num  # type: ignore[attr-defined]
+            if len(rec) == width:
+                rows.append(rec)  # type: ignore[arg-type]
+                raws.append(None)
+            else:
+                rows.append(empty)
+                raws.append(f"line {last[0]}: {len(rec)} fields, expected {width}: " + delimiter.join(rec))
+            if limit is not None and len(rows) >= limit:
+                break
     except csv.Error as e:
-        start = (lines[-1] if lines else 1) + 1  # the record that never ended starts after the last good one
+        start = last[0] + 1  # the record that never ended starts after the last good one
         raise DeliveryError(str(path), f"cannot be parsed: {e} (an unterminated quote in the record starting here?)",
                             line=start, code="bad_quoting") from None
-    rows = [r if len(r) == width else [None] * width for r in records]
-    df = pd.DataFrame(rows, columns=header, dtype=object)[list(feed.columns)]
-    df.insert(0, "source_row_number", range(1, len(df) + 1))
-    raw = pd.Series([None] * len(df), dtype=object)
-    for i in bad:
-        raw.iat[i] = f"line {lines[i]}: {len(records[i])} fields, expected {width}: " + delimiter.join(records[i])
-    df["__raw__"] = raw
+    return rows, raws
+
+
+def _frame(rows: Rows, raws: list[str | None], header: list[str], feed: Feed,
+           first: int) -> pd.DataFrame:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+    by_name = dict(zip(header, columns, strict=True))
+    df = pd.DataFrame({"source_row_number": range(first, first + len(rows)),
+                       **{c: pd.Series(by_name[c], dtype=object) for c in feed.columns}})
+    df["__raw__"] = pd.Series(raws, dtype=object)
     return df
+
+
+def stream_encoding(path: Path, gzipped: bool) -> str:
+    """`decode`'s verdict (and its refusals) for a file read in blocks, without holding the file in memory.
+    A file with nothing but whitespace is refused as empty, as `read_delimited` does."""
+    opener = gzip.open if gzipped else open
+    block = 16 << 20
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(4)
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise DeliveryError(str(path), "file is UTF-16 encoded; deliveries must be UTF-8 (or Latin-1)",
+                                    line=1, code="bad_encoding")
+            encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            utf8, lines, data, blank = True, 0, head, True
+            while data:
+                blank = blank and not data.strip()
+                nul = data.find(b"\x00")
+                if nul >= 0:
+                    raise DeliveryError(str(path), "contains a NUL byte (binary or UTF-16 data); re-export as UTF-8 "
+                                        "text", line=lines + data.count(b"\n", 0, nul) + 1, code="bad_encoding")
+                lines += data.count(b"\n")
+                if utf8:
+                    try:
+                        decoder.decode(data)
+                    except UnicodeDecodeError:
+                        utf8 = False
+                data = f.read(block)
+            if blank:
+                raise DeliveryError(str(path), "file is empty; expected a header row and records", line=1,
+                                    code="empty_file")
+            if utf8:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except (EOFError, OSError, zlib.error) as e:
+        if not gzipped:
+            raise
+        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+    return encoding if utf8 else "latin-1"
+
+
+def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool,
+                   chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """`read_delimited` for a large file: the same strict checks and row numbering, in frames of
+    `chunk_rows` records read straight from the file (memory bounded by the chunk, not the file)."""
+    raw = gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (closed below)
+    try:
+        with io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
+            reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=True)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise DeliveryError(str(path), "file is empty; expected a header row and records", line=1,
+                                    code="empty_file") from None
+            except csv.Error as e:
+                raise DeliveryError(str(path), f"header cannot be read: {e}", line=1, code="bad_header") from None
+            header = _check_header(path, header, feed, delimiter)
+            last, first = [1], 1
+            while True:
+                rows, raws = _records(path, reader, header, delimiter, chunk_rows, last)
+                if not rows:
+                    return
+                yield _frame(rows, raws, header, feed, first)
+                first += len(rows)
+    except (EOFError, zlib.error) as e:
+        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+    finally:
+        raw.close()
 
 
 def take_rejects(df: pd.DataFrame, reason: str) -> list[tuple[int, str, str, str]]:
