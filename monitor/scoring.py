@@ -46,18 +46,26 @@ def score(
     *,
     batch: Any = None,
     only_batches: set[int] | None = None,
+    whole_tables: str = "when_new_data",
     store: bool = True,
     trigger: str = "cli",
     on_run: Callable[[Suite, Any], None] | None = None,
 ) -> ScoreOutcome:
     """Run each suite on `batch`, or on every batch of its dataset not scored yet for its stage (limited
-    to `only_batches` when given); store all results as one run when the mart exists and `store`."""
+    to `only_batches` when given); store all results as one run when the mart exists and `store`.
+
+    A dataset without a batch column is checked whole: `whole_tables="always"` measures it now (a suite
+    the user named), `"when_new_data"` only when it was never scored or a batch loaded since it last was —
+    so scoring the same deliveries twice changes nothing."""
     from monitor.store import store_runs
 
     mart = has_mart(engine)
     scored: list[tuple[Suite, RunResult]] = []
     for suite in suites:
-        for b in pending_batches(engine, suite, batch=batch, only=only_batches, has_mart=mart):
+        pending = pending_batches(engine, suite, batch=batch, only=only_batches, has_mart=mart)
+        if pending == [None] and whole_tables != "always" and mart and not _new_data_since_scored(engine, suite):
+            pending = []
+        for b in pending:
             if on_run:
                 on_run(suite, b)
             scored.append((suite, run_suite(engine, suite, batch_id=b)))
@@ -97,3 +105,16 @@ def pending_batches(
             )
         }
     return sorted(b for b in present if b not in done)
+
+
+def _new_data_since_scored(engine: Engine, suite: Suite) -> bool:
+    """Never scored, or a delivery was loaded after the last measurement of this dataset and stage."""
+    with engine.connect() as conn:
+        last = conn.execute(
+            sa.text("SELECT MAX(measured_at) FROM fact_data_quality WHERE dataset_name = :d AND stage = :s"),
+            {"d": suite.dataset, "s": suite.stage},
+        ).scalar()
+        if last is None:
+            return True
+        loaded = conn.execute(sa.text("SELECT MAX(finished_at) FROM dim_batch WHERE status = 'loaded'")).scalar()
+    return loaded is not None and loaded > last

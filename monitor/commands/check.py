@@ -54,7 +54,9 @@ def command(
     engine = warehouse_engine(load_settings(warehouse_url, config_file))
     if store and not has_mart(engine):
         click.echo("note: the DQ mart does not exist (run `utilityflow init`); results are not stored", err=True)
-    outcome = score(engine, suites, batch=batch, store=store)
+    # A suite the user named is measured now; the default sweep scores only what is new.
+    named = bool(suite_files) or dataset is not None
+    outcome = score(engine, suites, batch=batch, store=store, whole_tables="always" if named else "when_new_data")
     runs, run_ids = outcome.runs, [outcome.run_id] * len(outcome.runs)
     if not runs and fmt == "table":  # json/junit stay machine-readable (an empty document)
         click.echo("nothing to check: every batch of the selected suites is already scored "
