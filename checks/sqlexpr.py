@@ -144,10 +144,25 @@ def missing(ctx: SqlContext, p: IsMissing, table_alias: str | None = None) -> ex
     parts: list[exp.Expr] = [exp.Is(this=c, expression=exp.Null())]
     if ctx.is_text(p.column):
         if p.blank:
-            parts.append(exp.EQ(this=exp.Trim(this=c.copy()), expression=exp.Literal.string("")))
+            parts.append(blank(ctx, c.copy()))
         if p.null_values:
             parts.append(exp.In(this=c.copy(), expressions=[literal(str(v)) for v in p.null_values]))
     return exp.paren(exp.or_(*parts)) if len(parts) > 1 else parts[0]
+
+
+def blank(ctx: SqlContext, c: exp.Expr) -> exp.Expr:
+    """`TRIM(c) = ''`. TRIM is the costliest part of a scan's blank tests (~90 ms per column at 2M rows on
+    DuckDB, ~250 ms on PostgreSQL), so DuckDB and PostgreSQL evaluate it only where the first
+    character could be trimmed: a blank value is '' (code point 0 / -1) or starts with a character
+    TRIM removes (' ', and on DuckDB the other Unicode space separators), never with printable ASCII
+    33..126. The guard only skips values TRIM cannot blank, so the result is exactly TRIM's; CASE
+    short-circuits on both engines (DuckDB evaluates both sides of AND)."""
+    trimmed = exp.EQ(this=exp.Trim(this=c), expression=exp.Literal.string(""))
+    if ctx.dialect not in ("duckdb", "postgres"):
+        return trimmed
+    first = exp.Unicode(this=c.copy())  # UNICODE() on DuckDB, ASCII() on PostgreSQL: the first code point
+    printable = exp.Between(this=first, low=exp.Literal.number(33), high=exp.Literal.number(126))
+    return exp.Case(ifs=[exp.If(this=exp.not_(printable), true=trimmed)], default=exp.false())
 
 
 def present(ctx: SqlContext, column: str, table_alias: str | None = None, *, blank: bool = True) -> exp.Expr:
@@ -157,6 +172,8 @@ def present(ctx: SqlContext, column: str, table_alias: str | None = None, *, bla
 
 def matches(ctx: SqlContext, column: str, pattern: str, *, named: bool) -> exp.Expr:
     c = col(column)
+    if named and ctx.dialect == "postgres" and PATTERNS[pattern].postgres is not None:
+        return exp.paren(PATTERNS[pattern].postgres(c))  # type: ignore[misc]
     if ctx.regex:
         regex = PATTERNS[pattern].regex if named else pattern
         return exp.RegexpLike(this=c, expression=exp.Literal.string(regex))

@@ -1,1 +1,1 @@
-SELECT COUNT(DISTINCT "state") AS m_182c0a4cefd79a93, COUNT(*) FILTER(WHERE _f0) AS m_0b0a2cc563b933d9 FROM (SELECT *, NOT ("state" IS NULL OR TRIM("state") = '') AS _f0 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;
+SELECT COUNT(DISTINCT "state") AS m_182c0a4cefd79a93, COUNT(*) FILTER(WHERE _f0) AS m_0b0a2cc563b933d9 FROM (SELECT *, NOT ("state" IS NULL OR CASE WHEN NOT UNICODE("state") BETWEEN 33 AND 126 THEN TRIM("state") = '' ELSE FALSE END) AS _f0 FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src) AS src;

@@ -1,3 +1,3 @@
-SELECT COUNT(*) FILTER(WHERE NOT ("state" IS NULL OR TRIM("state") = '')) AS m_0b0a2cc563b933d9, COUNT(*) FILTER(WHERE "state" IN ('XX', 'N/A')) AS m_607e2eb24325184c FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
+SELECT COUNT(*) FILTER(WHERE NOT ("state" IS NULL OR CASE WHEN NOT ASCII("state") BETWEEN 33 AND 126 THEN TRIM("state") = '' ELSE FALSE END)) AS m_0b0a2cc563b933d9, COUNT(*) FILTER(WHERE "state" IN ('XX', 'N/A')) AS m_607e2eb24325184c FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src;
 
 SELECT 'c' AS check_id, k, v FROM (SELECT k, v FROM (SELECT CAST("source_row_number" AS TEXT) AS k, CAST("state" AS TEXT) AS v FROM (SELECT * FROM "stg_x" WHERE "batch_id" = :batch_id) AS src WHERE "state" IN ('XX', 'N/A')) AS f LIMIT 20) AS s0;
