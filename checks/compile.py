@@ -349,17 +349,14 @@ def _family_statement(
             # Family units are already grouped/joined rows: ARG_MIN over the failing ones costs little,
             # whereas a separate sample query would redo the grouping or the join.
             if ctx.dialect == "duckdb":
-                cols.append(
-                    exp.alias_(
-                        _arg_min(exp.column("k", "u"), exp.column("v", "u"), exp.column("k", "u"), n, failing),
-                        f"{alias}_samples",
-                    )
-                )
+                k, v = units.sample_key(), units.sample_value()
+                cols.append(exp.alias_(_arg_min(k, v, k.copy(), n, failing), f"{alias}_samples"))
                 sample_cols.extend((f"{alias}_samples", cid) for cid in checks)
             else:
                 for cid in checks:
+                    sampled = exp.select(exp.alias_(units.sample_key(), "k"), exp.alias_(units.sample_value(), "v"))
                     plan.sample_sources[cid] = (
-                        exp.select("k", "v").from_(units.select.subquery("u")).where(failing),
+                        sampled.from_(units.select.subquery("u")).where(failing.copy()),
                         limits.get(cid, 20),
                     )
         parts.append(exp.select(*cols).from_(units.select.subquery("u")).subquery(alias))

@@ -27,11 +27,21 @@ from checks.sqlexpr import SqlContext, col, ident, literal, predicate, present, 
 @dataclass(frozen=True)
 class Units:
     """A unit relation: `select` yields k, v and the numeric `outputs`; `failed` names the output
-    whose positive value marks a failing unit (None: no samples)."""
+    whose positive value marks a failing unit (None: no samples). A relation with many units may
+    leave k and v out and give them as `key`/`value`, expressions over its columns (table alias `u`)
+    that are evaluated for the sampled units only."""
 
     select: exp.Query
     outputs: tuple[str, ...]
     failed: str | None
+    key: exp.Expr | None = None
+    value: exp.Expr | None = None
+
+    def sample_key(self) -> exp.Expr:
+        return self.key.copy() if self.key is not None else exp.column("k", "u")
+
+    def sample_value(self) -> exp.Expr:
+        return self.value.copy() if self.value is not None else exp.column("v", "u")
 
 
 @lru_cache(maxsize=64)
@@ -79,22 +89,27 @@ def _all_present(ctx: SqlContext, columns: tuple[str, ...]) -> exp.Expr:
 
 def duplicates(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     keys = tuple(m.option("keys"))
-    key = concat_key(ctx, [col(k) for k in keys])
     sql = """
-        SELECT __key AS k, CAST(COUNT(*) AS VARCHAR) AS v, COUNT(*) AS keyed_rows,
+        SELECT COUNT(*) AS keyed_rows,
                CASE WHEN COUNT(*) > 1 THEN COUNT(*) ELSE 0 END AS duplicate_rows,
                CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS duplicate_keys,
                COUNT(*) - 1 AS excess_rows
-        FROM __src WHERE __present GROUP BY __group"""
+        FROM __src WHERE __present"""
     judged = (
         exp.or_(*(present(ctx, c, blank=False) for c in keys))
         if m.option("ignore_missing") == "all"
         else _all_present(ctx, keys)
     )
-    q = template(ctx, sql, {"__key": key, "__src": src, "__present": judged, "__group": col(keys[0])})
+    q = template(ctx, sql, {"__src": src, "__present": judged})
+    # One unit per key: a table with few duplicates has about as many units as rows, so the key's text
+    # form and the count's (k, v) are built for the sampled units only, not in the grouping.
+    q.set("expressions", [*(exp.alias_(col(k), f"_k{i}") for i, k in enumerate(keys)), *q.expressions])
     # group by the key columns themselves (not by their text form): 25% faster on DuckDB at 2M rows
     q.set("group", exp.Group(expressions=[col(k) for k in keys]))
-    return Units(q, ("keyed_rows", "duplicate_rows", "duplicate_keys", "excess_rows"), "duplicate_keys")
+    key = concat_key(ctx, [col(f"_k{i}", "u") for i in range(len(keys))])
+    value = text(col("keyed_rows", "u"), ctx)
+    outputs = ("keyed_rows", "duplicate_rows", "duplicate_keys", "excess_rows")
+    return Units(q, outputs, "duplicate_keys", key=key, value=value)
 
 
 # --- references ------------------------------------------------------------------------------------
