@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 # Families decide how a metric is computed: `aggregate` metrics share the one scan of the dataset;
@@ -171,10 +172,19 @@ class Metric:
 
     @property
     def id(self) -> str:
-        return definition_hash(self)[:16]
+        try:
+            return _metric_id(self)
+        except TypeError:  # an unhashable option value: hash the definition each time
+            return definition_hash(self)[:16]
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
+
+
+@lru_cache(maxsize=4096)
+def _metric_id(m: Metric) -> str:
+    """A metric's id is a pure function of its (frozen, hashable) definition: hashed once per process."""
+    return definition_hash(m)[:16]
 
 
 def metric(family: Family, kind: str, **kw: Any) -> Metric:

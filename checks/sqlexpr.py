@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlglot import exp
@@ -60,7 +61,12 @@ class SqlContext:
         return t is None or any(k in t.lower() for k in _TEXTUAL)
 
     def sql_type(self, as_type: str) -> exp.DataType:
-        return exp.DataType.build(_TYPES[self.dialect][as_type], dialect=self.dialect)
+        return _sql_type(self.dialect, as_type).copy()
+
+
+@lru_cache(maxsize=64)
+def _sql_type(dialect: str, as_type: str) -> exp.DataType:
+    return exp.DataType.build(_TYPES[dialect][as_type], dialect=dialect)  # parses: build once, copy per use
 
 
 def check_identifier(name: str, what: str = "column") -> str:
