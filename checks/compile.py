@@ -85,7 +85,8 @@ def render(e: exp.Expr, dialect: str) -> str:
     # third of the runner's Python time per run
     if any(isinstance(n, exp.Literal) and n.is_string and ":" in n.this for n in e.walk()):
         e = e.transform(escape)
-    return e.sql(dialect=dialect)
+    # every caller renders a tree built for this statement alone, so the generator need not copy it
+    return e.sql(dialect=dialect, copy=False)
 
 
 def sample_key(suite: Suite, column_types: Mapping[str, str]) -> tuple[str, ...]:
@@ -151,7 +152,7 @@ def compile_suite(
     agg_cols: list[tuple[exp.Expr, str | None, str | None]] = []  # (expr, metric id, sample check)
     for mid, check_ids in by_family.get("aggregate", {}).items():
         try:
-            agg_cols.append((exp.alias_(_aggregate(ctx, plan.metrics[mid], flags), f"m_{mid}"), mid, None))
+            agg_cols.append((exp.alias_(_aggregate(ctx, plan.metrics[mid], flags), f"m_{mid}", copy=False), mid, None))
         except ChecksError as e:
             for cid in check_ids:
                 plan.errors.setdefault(cid, e.message)
@@ -173,9 +174,9 @@ def compile_suite(
                     agg_cols.append((exp.alias_(s, f"s_{i}"), None, spec.id))
                 else:
                     units = (
-                        exp.select(exp.alias_(key_expr.copy(), "k"), exp.alias_(value, "v"))
-                        .from_(src.copy())
-                        .where(cond)
+                        exp.select(exp.alias_(key_expr.copy(), "k", copy=False), exp.alias_(value, "v", copy=False))
+                        .from_(src.copy(), copy=False)
+                        .where(cond, copy=False)
                     )
                     plan.sample_sources[spec.id] = (units, spec.sample_limit)
             except ChecksError as e:
