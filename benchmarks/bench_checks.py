@@ -11,6 +11,7 @@ tariffs, kWh, timestamps; injected defects) and runs the 13-check suite of issue
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -116,9 +117,16 @@ def bench(engine: sa.Engine, rows: int, runs: int) -> None:
 
     floor()
     native()  # warm caches for both
-    f, n = median_seconds(floor, runs), median_seconds(native, runs)
+    times: dict[str, list[float]] = {"floor": [], "native": []}
+    for _ in range(runs):  # alternated: a shared machine's drifting load hits both alike
+        for label, fn in (("floor", floor), ("native", native)):
+            t0 = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - t0)
+    f, n = statistics.median(times["floor"]), statistics.median(times["native"])
     run = last[0]
-    print(f"{name}: {rows:,} rows, 13 checks, median of {runs}")
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{name}: {rows:,} rows, 13 checks, median of {runs} (floor and native alternated); load average {load}")
     print(f"  floor (hand-written single scan): {f:.3f} s, 1 statement")
     print(f"  native (samples on):              {n:.3f} s, {run.statements} statements")  # type: ignore[attr-defined]
     print(f"  native / floor:                   {n / f:.2f}x")
@@ -132,8 +140,6 @@ def main() -> None:
     args = ap.parse_args()
     bench(sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.StaticPool), args.rows, args.runs)
     if args.postgres:
-        import os
-
         from warehouse.engine import create_engine
 
         schema = f"uf_bench_{os.getpid()}"  # a schema of its own, dropped afterwards

@@ -7,8 +7,9 @@ the native engine, Soda Core 3 (samples on and off) and Great Expectations 1.x, 
 The table is benchmarks/bench_checks.py's customer-shaped table (ids with duplicates, emails, phones, zips,
 account numbers, states, tariffs, kWh, timestamps; injected defects) and the suite its 13 checks, written
 once per engine: native YAML, SodaCL, a GX expectation suite (same regexes everywhere). Each engine runs
-once to warm up, then `--runs` times; the median is printed with the statements issued, the ratios
-native/floor, native/Soda, native/GX, every engine's defect count per check, compared, and the load average.
+once to warm up, then `--runs` times (the floor's and native's runs alternated, so a shared machine's drifting
+load hits both alike); the median is printed with the statements issued, the ratios native/floor,
+native/Soda, native/GX, every engine's defect count per check, compared, and the load average.
 
 Where a peer cannot run a case the row says why: GX 1.x's SQL datasource returns empty results on DuckDB
 (GX on pandas is timed instead, for scale, with the DataFrame load not counted); Soda Core 3 on DuckDB needs
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_checks import BUILD  # noqa: E402
 from peers import on_duckdb, on_postgres  # noqa: E402
-from peers.common import floor_row, gx_pandas_row, native_row  # noqa: E402
+from peers.common import floor_and_native_rows, gx_pandas_row  # noqa: E402
 from peers.table import report  # noqa: E402
 
 
@@ -44,7 +45,7 @@ def bench(engine: sa.Engine, rows_n: int, runs: int, soda_venv: bool) -> None:
         for stmt in BUILD[name].format(rows=rows_n, ids=int(rows_n * 0.995)).split("; "):
             conn.execute(sa.text(stmt))
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-    rows = [floor_row(engine, runs), native_row(engine, runs)]
+    rows = floor_and_native_rows(engine, runs)
     if name == "postgresql":
         rows += on_postgres.peer_rows(engine, runs, now)
     else:

@@ -41,6 +41,21 @@ def median(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), last
 
 
+def medians(fns: list[Callable[[], Any]], runs: int) -> list[tuple[float, Any]]:
+    """Like `median` for several engines at once, their runs alternated (a, b, a, b, ...): on a shared
+    machine whose load drifts, each engine then sees the same conditions, and their ratio stays fair."""
+    for fn in fns:
+        fn()  # warm-up
+    times: list[list[float]] = [[] for _ in fns]
+    last: list[Any] = [None for _ in fns]
+    for _ in range(runs):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            last[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+    return [(statistics.median(t), r) for t, r in zip(times, last, strict=True)]
+
+
 def report(db: str, rows_n: int, runs: int, rows: list[Row]) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: say how busy it was
     print(
