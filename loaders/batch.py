@@ -134,9 +134,9 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
                 return result
         try:
             if feed.format in DELIMITERS and size > STREAM_BYTES:
-                result.encoding = stream_encoding(path, name.gzipped)
+                result.encoding, plain_text = stream_encoding(path, name.gzipped)
                 with conn.begin():
-                    _load_streamed(conn, result, path, name, audit, tz, fail_after_staging)
+                    _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
             else:
                 _, parsed = parse_file(path)
                 result.encoding = parsed.encoding
@@ -181,7 +181,7 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
 
 
 def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: DeliveryName, audit: dict,
-                   tz: str, fail_after_staging: bool) -> None:
+                   tz: str, fail_after_staging: bool, plain_text: bool = False) -> None:
     """A large delimited file in bounded memory, with exactly the result of `_load_parsed`.
 
     Pass 1 stages the records chunk by chunk as they are read, noting each row's partition: a hash of
@@ -198,7 +198,8 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
     conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
     rejects: list[tuple[int, str, str, str]] = []
     n_read = 0
-    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS):
+    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS,
+                                plain_text):
         rejects += take_rejects(chunk, "wrong_field_count")
         chunk.insert(0, "batch_id", batch_id)
         insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
