@@ -8,7 +8,8 @@ failure as a relation with one column `rid` (the row's identifier, normally `sou
 - unique: the rows its `failed_rows` counts (every row of a duplicated key, or the excess rows);
 - duplicate_interval: the excess rows (every row after the first of its key, by row id) —
   what deduplication removes and what a re-sent record is;
-- references: the orphan rows;
+- references: the orphan rows; lookup: the rows failing their lookup; group_total: the total records
+  that disagree with their details (both from the check's own unit relation, keyed by the row id);
 - spike: the peak row of each flagged meter-day; zero_run / flat_line: every row of a qualifying run;
 - rollover: each read that went down without wrapping; multiplier_unit: each mismatched read.
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from checks import veesql
+from checks import familysql, veesql
 from checks.compile import render, sqlglot_dialect
 from checks.familysql import template
 from checks.metrics import predicate_columns
@@ -61,10 +62,23 @@ def _failing(ctx: SqlContext, spec: CheckSpec, src: exp.Expr, rid: exp.Expr) -> 
         return _excess(ctx, src, rid, [col(k) for k in m.option("keys")] + [veesql._ts(ctx, m)], ())
     if spec.type == "references":
         return _orphans(ctx, src, rid, check.keys, check.parent_keys, check.to)
+    if spec.type in familysql.LOOKUP_BUILDERS:
+        # the check's own unit relation, keyed by the row id: one unit per judged row (total record)
+        m = next(iter(check.metrics().values()))
+        units = familysql.LOOKUP_BUILDERS[spec.type](ctx, src, m, rid)
+        return _failed_units(units)
+    if spec.type == "inactive_meter":
+        m = next(iter(check.metrics().values()))
+        return _failed_units(veesql.inactive_meter_rows(ctx, src, m, rid))
     if spec.type in _VEE:
         m = next(iter(check.metrics().values()))
         return globals()[f"_{spec.type}"](ctx, src, rid, m)
     return None
+
+
+def _failed_units(units: familysql.Units) -> exp.Query:
+    failing = exp.GT(this=exp.column(units.failed, "u"), expression=exp.Literal.number(0))
+    return exp.select(exp.alias_(exp.column("k", "u"), "rid")).from_(units.select.subquery("u")).where(failing)
 
 
 def _excess(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, parts: list[exp.Expr], present_cols: tuple[str, ...]):

@@ -241,6 +241,44 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return Units(q, ("reads", "unmatched", "mismatches"), "mismatches")
 
 
+def inactive_meter_rows(ctx: SqlContext, src: exp.Expr, m: Metric, key: exp.Expr) -> Units:
+    """One unit per read: `inactive_reads` is 1 when the meter record(s) of the read's meter (keys) were
+    all removed before the read's local date and none is installed and not yet removed on it. A meter
+    CIS does not know at all is not judged here (that is a reference check's orphan)."""
+    met = SqlContext(ctx.dialect, {})
+    keys, meter_keys = tuple(m.option("keys")), tuple(m.option("meters_keys"))
+    day = _day(ctx, m)
+    r = exp.select(
+        exp.alias_(key, "k"),
+        exp.alias_(text(day, ctx), "v"),
+        exp.alias_(day.copy(), "d"),
+        *(exp.alias_(text(col(c), ctx), f"j{i}") for i, c in enumerate(keys)),
+    ).from_(src)
+    meters = exp.select(
+        *(exp.alias_(text(col(c), ctx), f"j{i}") for i, c in enumerate(meter_keys)),
+        exp.alias_(read_as(met, m.option("meters_install_date"), "date"), "inst"),
+        exp.alias_(read_as(met, m.option("meters_remove_date"), "date"), "rem"),
+    ).from_(source(m.option("meters"), None, None, alias="met"))
+
+    def exists(cond: str) -> exp.Expr:
+        corr = [exp.EQ(this=col(f"j{i}", "mt"), expression=col(f"j{i}", "r")) for i in range(len(keys))]
+        q = exp.select(exp.Literal.number(1)).from_(meters.subquery("mt"))
+        return exp.Exists(this=q.where(exp.and_(*corr, exp.condition(cond, dialect="duckdb"))))
+
+    removed = exists("mt.rem < r.d")
+    active = exists("mt.inst <= r.d AND (mt.rem IS NULL OR r.d <= mt.rem)")
+    flag = exp.Case(
+        ifs=[exp.If(this=exp.and_(removed, exp.not_(active)), true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    q = exp.select("k", "v", exp.alias_(exp.Literal.number(1), "reads"), exp.alias_(flag, "inactive_reads"))
+    return Units(q.from_(r.subquery("r")), ("reads", "inactive_reads"), "inactive_reads")
+
+
+def inactive_meter(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
+    return inactive_meter_rows(ctx, src, m, _key(ctx, m))
+
+
 BUILDERS = {
     "interval_count": interval_count,
     "duplicate_interval": duplicate_interval,
@@ -250,4 +288,5 @@ BUILDERS = {
     "rollover": rollover,
     "sum_check": sum_check,
     "multiplier_unit": multiplier_unit,
+    "inactive_meter": inactive_meter,
 }
