@@ -162,7 +162,7 @@ def lookup(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> U
     Correlated EXISTS on the row's key: every engine runs them as semi/anti joins, and a to-row
     delivered twice never multiplies the row."""
     keys, to_keys = tuple(m.option("keys")), tuple(m.option("to_keys"))
-    via, compare, as_type = m.option("via"), m.option("compare"), m.option("as_type", "text")
+    via, compare, as_type = m.option("via"), m.option("compare"), m.as_type or "text"
     other = SqlContext(ctx.dialect, {})  # the other tables' types are unknown here: read defensively
     # the row relation: sample key, offending value, key parts as text, the compared value
     row_cols: list[exp.Expr] = [

@@ -11,7 +11,8 @@ failure as a relation with one column `rid` (the row's identifier, normally `sou
 - references: the orphan rows; lookup: the rows failing their lookup; group_total: the total records
   that disagree with their details (both from the check's own unit relation, keyed by the row id);
 - spike: the peak row of each flagged meter-day; zero_run / flat_line: every row of a qualifying run;
-- rollover: each read that went down without wrapping; multiplier_unit: each mismatched read.
+- rollover: each read that went down without wrapping (with `fail_on: rollovers`: each wrap);
+- multiplier_unit: each mismatched read; inactive_meter: each read of a removed meter.
 
 The VEE relations reuse `checks.veesql`'s expressions (key, timestamp, day, value) and thresholds; a
 test proves that each relation's row count equals the failure count the check itself reports.
@@ -163,6 +164,16 @@ def _flat_line(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
 
 
 def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
+    if m.option("history"):
+        wrap = "prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)"
+        cond = wrap if m.option("fail_on") == "rollovers" else f"NOT ({wrap})"
+        sql = f"SELECT rid FROM __series AS r WHERE prev IS NOT NULL AND prev > cur AND {cond}"
+        subs = {
+            "__series": veesql.rollover_series(ctx, src, m, rid).subquery("r"),
+            "__high": veesql._n(float(m.option("high_pct", 90)) / 100),
+            "__low": veesql._n(float(m.option("low_pct", 10)) / 100),
+        }
+        return template(ctx, sql, subs)
     dials = m.option("dials", "dials")
     sql = """
         SELECT rid FROM (
@@ -171,6 +182,8 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
           FROM __src) AS r
         WHERE prev IS NOT NULL AND prev > cur
           AND NOT (prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials))"""
+    if m.option("fail_on") == "rollovers":
+        sql = sql.replace("AND NOT (", "AND (")
     subs = _vee_subs(ctx, src, rid, m) | {
         "__dials": veesql._num(ctx, dials) if isinstance(dials, str) else veesql._n(int(dials)),
         "__high": veesql._n(float(m.option("high_pct", 90)) / 100),

@@ -146,8 +146,56 @@ def flat_line(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return _runs(ctx, src, m, zero=False)
 
 
+def rollover_series(ctx: SqlContext, src: exp.Expr, m: Metric, rid: exp.Expr | None = None) -> exp.Query:
+    """The batch's reads with the previous read of their series (k, rid, cur, prev, dials), where the
+    previous read may come from `history` (a table holding earlier batches, usually the dataset itself):
+    its reads of the `lookback_days` before the batch's first read join the series. A daily register
+    file has one read per meter, so without history no read of the batch has a previous one."""
+    sql = """
+        SELECT k, rid, cur, prev, dials FROM (
+          SELECT k, rid, cur, dials, judged, LAG(cur) OVER (PARTITION BY k ORDER BY ts, cur) AS prev
+          FROM (SELECT __key AS k, __rid AS rid, __ts AS ts, __v AS cur, __dials AS dials, 1 AS judged FROM __src
+                UNION ALL
+                SELECT __key AS k, NULL AS rid, __ts AS ts, __v AS cur, __dials AS dials, 0 AS judged
+                FROM __hist WHERE __ts < __first AND __ts >= __from) AS a) AS b
+        WHERE judged = 1"""
+    dials = m.option("dials")
+    first = exp.select(exp.Min(this=_ts(ctx, m))).from_(src.copy()).subquery()
+    since = exp.DateAdd(
+        this=first.copy(), expression=exp.Literal.number(-int(m.option("lookback_days", 7))), unit=exp.Var(this="DAY")
+    )
+    subs = {
+        "__key": _key(ctx, m),
+        "__rid": rid if rid is not None else exp.Null(),
+        "__ts": _ts(ctx, m),
+        "__v": _num(ctx, m.option("value")),
+        "__dials": _num(ctx, dials) if isinstance(dials, str) else _n(int(dials)),
+        "__src": src,
+        "__first": first,
+        "__from": since,
+        "__hist": source(m.option("history"), None, None, alias="h"),
+    }
+    # `history` has the dataset's columns (it usually is the dataset): both halves read them alike
+    return template(ctx, sql, subs)
+
+
 def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     dials = m.option("dials")
+    if m.option("history"):
+        sql = """
+            SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
+                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                        THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
+                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                        THEN 1 ELSE 0 END AS rollovers
+            FROM __series AS r WHERE prev IS NOT NULL"""
+        subs = {
+            "__series": rollover_series(ctx, src, m).subquery("r"),
+            "__high": _n(float(m.option("high_pct", 90)) / 100),
+            "__low": _n(float(m.option("low_pct", 10)) / 100),
+        }
+        failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
+        return Units(template(ctx, sql, subs), ("reads", "bad_decreases", "rollovers"), failed)
     sql = """
         SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
                CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
@@ -170,7 +218,8 @@ def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
             "__low": _n(float(m.option("low_pct", 10)) / 100),
         },
     )
-    return Units(q, ("reads", "bad_decreases", "rollovers"), "bad_decreases")
+    failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
+    return Units(q, ("reads", "bad_decreases", "rollovers"), failed)
 
 
 def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
