@@ -197,9 +197,10 @@ def _multiplier_unit(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Qu
     sql = """
         SELECT r.rid AS rid
         FROM (SELECT __rid AS rid, __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem,
+                     MAX(__inst) OVER (PARTITION BY __mk) AS last_inst
               FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
-          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)
+          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem OR m.inst = m.last_inst)
         WHERE r.mult <> m.mult OR r.unit <> m.unit"""
     subs = {
         "__rid": rid,

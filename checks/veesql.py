@@ -258,7 +258,9 @@ def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
 
 def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     # A meter delivered again (snapshot, then a delta with its removal date) is one record valid until the
-    # earliest known removal: each read then meets at most one record per multiplier and unit.
+    # earliest known removal: each read then meets at most one record per multiplier and unit. A read after
+    # the service point's last meter was removed (a read of a removed meter) is compared with that last
+    # record: its multiplier and unit are still known, and the read is also inactive_meter's finding.
     met = SqlContext(ctx.dialect, {})
     sql = """
         SELECT r.k AS k,
@@ -267,9 +269,10 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END
                  AS mismatches
         FROM (SELECT __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem,
+                          MAX(__inst) OVER (PARTITION BY __mk) AS last_inst
                    FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
-          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)"""
+          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem OR m.inst = m.last_inst)"""
     q = template(
         ctx,
         sql,
