@@ -158,7 +158,8 @@ def _equals(ctx: SqlContext, column: str, value: Any, alias: str | None = None) 
 
 def lookup(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> Units:
     """One unit per judged row: `failed` is 1 when the row has no match (`expect: match`), has one
-    (`expect: no_match`), or has judged matches of which none satisfies the comparison (`compare`).
+    (`expect: no_match`), or - with `compare` - has judged matches of which none satisfies the comparison
+    (`expect: match`) or one that does (`expect: no_match`).
     Correlated EXISTS on the row's key: every engine runs them as semi/anti joins, and a to-row
     delivered twice never multiplies the row."""
     keys, to_keys = tuple(m.option("keys")), tuple(m.option("to_keys"))
@@ -208,7 +209,10 @@ def lookup(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> U
         skip = {"both": exp.and_(a_null, b_null), "either": exp.or_(a_null, b_null)}.get(m.option("ignore"))
         pair = [exp.not_(exp.paren(skip))] if skip is not None else []
         holds = _CMP[m.option("op")](this=a.copy(), expression=b.copy())
-        cond = exp.and_(exists(*pair), exp.not_(exists(*[p.copy() for p in pair], holds)))
+        if m.option("expect") == "no_match":  # no judged match may satisfy the comparison
+            cond = exists(*pair, holds)
+        else:
+            cond = exp.and_(exists(*pair), exp.not_(exists(*[p.copy() for p in pair], holds)))
     elif m.option("expect") == "no_match":
         cond = exists()
     else:

@@ -26,9 +26,10 @@ class Lookup:
     but filtered), `expect: no_match` fails a row that has one (e.g. a read of a meter listed as removed).
     With `compare` (a column of the row) and `to_compare` (of the matched row, default the same name):
     a row fails when it has a judged match and no judged match for which `compare op to_compare` holds
-    (op: < <= > >= = <>, read as `as_type`). `ignore` says which pairs are not judged: `both` (default;
-    both values missing), `either` (one missing), `none`. Any matching `to` row may satisfy the row, so
-    a record delivered twice (snapshot, then a delta) does not make a false alarm.
+    (op: < <= > >= = <>, read as `as_type`); with `expect: no_match`, when some judged match satisfies it.
+    `ignore` says which pairs are not judged: `both` (default; both values missing), `either` (one
+    missing), `none`. Any matching `to` row may satisfy the row, so a record delivered twice (snapshot,
+    then a delta) does not make a false alarm.
 
     Examples: `{id: cln.gis.premise.unit_matches_cis, type: lookup, column: premise_id_std,
     to: cln_cis_premise, compare: unit_std}` (GIS lost the unit CIS has);

@@ -40,7 +40,6 @@ EXCEPTIONS = {
     "payments.file_redelivered": "skipped by the loader, nothing staged",
     "mdm.unit_mixup": "therms vs CCF differ by 3.7%; gallons not re-scaled by the cleanser",
     "payments.miskeyed_account": "a mis-key onto another real account is a valid account",
-    "mdm.meter_exchange": "the CIS delta rows are a correct update",
     "crm.contact_conflict": "a conflict beside a fake/empty CIS value has nothing to compare with",
     "workorders.stale_transformer_map": "GIS, the only other map, is itself wrong for some premises",
 }
