@@ -12,7 +12,8 @@ failure as a relation with one column `rid` (the row's identifier, normally `sou
   that disagree with their details (both from the check's own unit relation, keyed by the row id);
 - spike: the peak row of each flagged meter-day; zero_run / flat_line: every row of a qualifying run;
 - rollover: each read that went down without wrapping (with `fail_on: rollovers`: each wrap);
-- multiplier_unit: each mismatched read; inactive_meter: each read of a removed meter.
+- multiplier_unit: each mismatched read; inactive_meter: each read of a removed meter; unit_level: every
+  row of an implausible meter-day.
 
 The VEE relations reuse `checks.veesql`'s expressions (key, timestamp, day, value) and thresholds; a
 test proves that each relation's row count equals the failure count the check itself reports.
@@ -32,7 +33,7 @@ from checks.registry import failure_of
 from checks.spec import CheckSpec, Suite
 from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source, table
 
-_VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit")
+_VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit", "unit_level")
 
 
 def failing_rows_sql(
@@ -189,6 +190,16 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
         "__high": veesql._n(float(m.option("high_pct", 90)) / 100),
         "__low": veesql._n(float(m.option("low_pct", 10)) / 100),
     }
+    return template(ctx, sql, subs)
+
+
+def _unit_level(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
+    sql = """
+        SELECT rid FROM (
+          SELECT __rid AS rid, __max AS mx, AVG(__v) OVER (PARTITION BY __key, __day, __max) AS a
+          FROM __src WHERE __max IS NOT NULL) AS r
+        WHERE a > mx"""
+    subs = _vee_subs(ctx, src, rid, m) | {"__day": veesql._day(ctx, m), "__max": veesql._unit_max(ctx, m)}
     return template(ctx, sql, subs)
 
 

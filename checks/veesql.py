@@ -331,6 +331,32 @@ def inactive_meter(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return inactive_meter_rows(ctx, src, m, _key(ctx, m))
 
 
+def _unit_max(ctx: SqlContext, m: Metric) -> exp.Expr:
+    """The plausible maximum of the unit on the row (NULL for a unit not listed: not judged)."""
+    unit = exp.Upper(this=exp.Trim(this=read_as(ctx, m.option("unit"), "text")))
+    ifs = [
+        exp.If(this=exp.EQ(this=unit.copy(), expression=exp.Literal.string(str(u).upper())), true=_n(float(v)))
+        for u, v in m.option("max_average")
+    ]
+    return exp.Case(ifs=ifs)
+
+
+def unit_level(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
+    sql = """
+        SELECT __key AS k, CAST(AVG(__v) AS VARCHAR) AS v, COUNT(*) AS interval_rows,
+               CASE WHEN AVG(__v) > MAX(__max) THEN COUNT(*) ELSE 0 END AS implausible_rows,
+               CASE WHEN AVG(__v) > MAX(__max) THEN 1 ELSE 0 END AS implausible_days
+        FROM __src WHERE __max IS NOT NULL GROUP BY __key, __day, __max"""
+    subs = {
+        "__key": _key(ctx, m),
+        "__day": _day(ctx, m),
+        "__v": _num(ctx, m.option("value")),
+        "__max": _unit_max(ctx, m),
+        "__src": src,
+    }
+    return Units(template(ctx, sql, subs), ("interval_rows", "implausible_rows", "implausible_days"), "implausible_days")
+
+
 BUILDERS = {
     "interval_count": interval_count,
     "duplicate_interval": duplicate_interval,
@@ -341,4 +367,5 @@ BUILDERS = {
     "sum_check": sum_check,
     "multiplier_unit": multiplier_unit,
     "inactive_meter": inactive_meter,
+    "unit_level": unit_level,
 }

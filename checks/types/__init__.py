@@ -31,5 +31,6 @@ from checks.types import (  # noqa: F401
     spike,
     sum_check,
     unique,
+    unit_level,
     zero_run,
 )

@@ -91,6 +91,7 @@ CASES = {
         "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, dials: dials, "
         "history: stg_x, fail_on: rollovers}"
     ),
+    "unit_level": f"{{id: c, type: unit_level, {IV}, unit: unit, max_average: {{KWH: 50, CCF: 3}}}}",
     "inactive_meter": (
         "{id: c, type: inactive_meter, keys: [service_point_id, channel], timestamp: ts, meters: meters_t}"
     ),

@@ -38,7 +38,7 @@ EXCEPTIONS = {
     "mdm.gap": "rows absent from the file",
     "gis.premise_only_in_cis": "rows absent from the file",
     "payments.file_redelivered": "skipped by the loader, nothing staged",
-    "mdm.unit_mixup": "therms vs CCF differ by 3.7%; gallons not re-scaled by the cleanser",
+    "mdm.unit_mixup": "therms vs CCF differ by 3.7%, within the spread of real reads",
     "payments.miskeyed_account": "a mis-key onto another real account is a valid account",
     "crm.contact_conflict": "a conflict beside a fake/empty CIS value has nothing to compare with",
     "workorders.stale_transformer_map": "GIS, the only other map, is itself wrong for some premises",
