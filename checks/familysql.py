@@ -229,7 +229,7 @@ def group_total(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr)
     count, if given) differs from the sum (count) of the detail rows of its group in the same batch."""
     group = tuple(m.option("group_by"))
     total_col, count_col = m.option("total_column"), m.option("count_column")
-    value_cols = [col(total_col)] + ([col(count_col)] if count_col else [])
+    value_cols: list[exp.Expr] = [col(c) for c in (total_col, count_col) if c]
     tot_cols: list[exp.Expr] = [exp.alias_(sample_key, "k"), exp.alias_(concat_key(ctx, value_cols), "v")]
     tot_cols += [exp.alias_(read_as(ctx, g, "text"), f"g{i}") for i, g in enumerate(group)]
     tot_cols.append(exp.alias_(read_as(ctx, total_col, "number"), "total"))

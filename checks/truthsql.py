@@ -79,6 +79,7 @@ def _failing(ctx: SqlContext, spec: CheckSpec, src: exp.Expr, rid: exp.Expr) -> 
 
 
 def _failed_units(units: familysql.Units) -> exp.Query:
+    assert units.failed is not None  # every row-grain unit relation names its failure output
     failing = exp.GT(this=exp.column(units.failed, "u"), expression=exp.Literal.number(0))
     return exp.select(exp.alias_(exp.column("k", "u"), "rid")).from_(units.select.subquery("u")).where(failing)
 

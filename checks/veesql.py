@@ -354,7 +354,8 @@ def unit_level(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
         "__max": _unit_max(ctx, m),
         "__src": src,
     }
-    return Units(template(ctx, sql, subs), ("interval_rows", "implausible_rows", "implausible_days"), "implausible_days")
+    outputs = ("interval_rows", "implausible_rows", "implausible_days")
+    return Units(template(ctx, sql, subs), outputs, "implausible_days")
 
 
 BUILDERS = {

@@ -58,4 +58,5 @@ class GroupTotal:
         return {o: metric("lookup", f"group_total.{o}", **opts) for o in ("totals", "failed")}
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return Evaluation.rows(values["totals"], values["failed"], what="total records that disagree with their details")
+        what = "total records that disagree with their details"
+        return Evaluation.rows(values["totals"], values["failed"], what=what)

@@ -50,5 +50,6 @@ class Rollover(IntervalSeries):
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
         if self.fail_on == "rollovers":
-            return units_evaluation(values, "reads", "rollovers", "register rollovers (usage = 10^dials - previous + current)")
+            what = "register rollovers (usage = 10^dials - previous + current)"
+            return units_evaluation(values, "reads", "rollovers", what)
         return units_evaluation(values, "reads", "bad_decreases", "register decreases not explained by rollover")

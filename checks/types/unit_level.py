@@ -44,6 +44,5 @@ class UnitLevel(IntervalSeries):
         return self.family_metrics("unit_level", ("interval_rows", "implausible_rows", "implausible_days"))
 
     def evaluate(self, values: Mapping[str, Any], ctx: EvalContext) -> Evaluation:
-        return units_evaluation(
-            values, "interval_rows", "implausible_rows", "interval rows of meter-days above their unit's plausible level"
-        )
+        what = "interval rows of meter-days above their unit's plausible level"
+        return units_evaluation(values, "interval_rows", "implausible_rows", what)

@@ -105,8 +105,9 @@ CASES = {
         "as_type: date, ignore: either}"
     ),
     "group_total": (
-        "{id: c, type: group_total, group_by: [partner_id], total_filter: {record_type: '7'}, total_column: total_cents, "
-        "count_column: amount, detail_filter: {record_type: '6'}, detail_column: amount_cents}"
+        "{id: c, type: group_total, group_by: [partner_id], total_filter: {record_type: '7'}, "
+        "total_column: total_cents, count_column: amount, detail_filter: {record_type: '6'}, "
+        "detail_column: amount_cents}"
     ),
     "is_null": "{id: c, type: is_null, column: email, blank_is_null: false}",
     "forbidden_values": "{id: c, type: forbidden_values, column: state, values: [XX, 'N/A']}",
