@@ -60,6 +60,12 @@ class Lookup:
     def columns(self) -> tuple[str, ...]:
         return self.keys + tuple(c for c, _ in self.filter) + ((self.compare,) if self.compare else ())
 
+    @property
+    def sample_column(self) -> str | None:
+        """The column a sample's value comes from (masked by its PII kind): the compared value, else a
+        single key."""
+        return self.compare or (self.keys[0] if len(self.keys) == 1 else None)
+
     def problems(self) -> list[str]:
         out = []
         if bool(self.column) == bool(self.columns_):
