@@ -5,7 +5,7 @@
 - Failed-row samples of row checks: `compile_samples` builds one bounded UNION ALL of `LIMIT n`
   branches for the checks that failed (issued only then). On DuckDB `inline_samples=True` puts them in
   the scan instead (`ARG_MIN(struct, key, n) FILTER (...)`); measured slower, see `compile_suite`.
-- Each join/window family (duplicates, references, vee, reconciliation, custom_sql) is at most one
+- Each join/window family (duplicates, references, lookup, vee, reconciliation, custom_sql) is at most one
   more statement: its unit relations, each summed to one row, CROSS JOINed. On DuckDB the family's
   samples ride inside it (ARG_MIN over the failing units); elsewhere they join the sample query.
 - So per dataset and batch: 1 scan (+1 sample query if a row check failed) + 1 per family used.
@@ -29,7 +29,7 @@ from checks.metrics import Metric
 from checks.spec import CheckSpec, Suite
 from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source
 
-FAMILY_ORDER = ("aggregate", "duplicates", "references", "vee", "reconciliation", "custom_sql")
+FAMILY_ORDER = ("aggregate", "duplicates", "references", "lookup", "vee", "reconciliation", "custom_sql")
 _MAX_CHARS = {"duckdb": 50_000_000, "postgres": 100_000_000, "tsql": 65_536 * 4}
 _SQLGLOT = {
     "duckdb": "duckdb",
@@ -390,6 +390,8 @@ def _units(ctx: SqlContext, family: str, query: str, src: exp.Expr, m: Metric, k
         return familysql.duplicates(ctx, src, m)
     if family == "references":
         return familysql.references(ctx, src, m, key_expr)
+    if family == "lookup":
+        return familysql.LOOKUP_BUILDERS[query](ctx, src, m, key_expr)
     if family == "reconciliation":
         return familysql.reconciliation(ctx, m)
     if family == "custom_sql":

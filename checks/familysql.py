@@ -152,6 +152,135 @@ def references(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) 
     return Units(q, ("checked", "orphans"), "orphans")
 
 
+# --- lookup: each row against its match in another table ------------------------------------------
+
+_CMP = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "<>": exp.NEQ}
+
+
+def _value(ctx: SqlContext, column: str, as_type: str, alias: str | None = None) -> exp.Expr:
+    """The column as `as_type`, NULL when missing (blank text) or unparseable, so that one IS NULL test
+    tells a missing value on either side of a lookup."""
+    if as_type == "text":
+        return exp.Nullif(this=exp.Trim(this=text(col(column, alias), ctx)), expression=exp.Literal.string(""))
+    v = read_as(ctx, column, as_type, alias)
+    # a typed column of another type (a timestamp read as a date) is cast; read_as leaves it as it is
+    return v if ctx.is_text(column) else exp.Cast(this=v, to=ctx.sql_type(as_type))
+
+
+def _equals(ctx: SqlContext, column: str, value: Any, alias: str | None = None) -> exp.Expr:
+    return exp.EQ(this=read_as(ctx, column, "text", alias), expression=literal(str(value)))
+
+
+def lookup(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> Units:
+    """One unit per judged row: `failed` is 1 when the row has no match (`expect: match`), has one
+    (`expect: no_match`), or - with `compare` - has judged matches of which none satisfies the comparison
+    (`expect: match`) or one that does (`expect: no_match`).
+    Correlated EXISTS on the row's key: every engine runs them as semi/anti joins, and a to-row
+    delivered twice never multiplies the row."""
+    keys, to_keys = tuple(m.option("keys")), tuple(m.option("to_keys"))
+    via, compare, as_type = m.option("via"), m.option("compare"), m.as_type or "text"
+    other = SqlContext(ctx.dialect, {})  # the other tables' types are unknown here: read defensively
+    # the row relation: sample key, offending value, key parts as text, the compared value
+    row_cols: list[exp.Expr] = [
+        exp.alias_(sample_key, "k"),
+        exp.alias_(concat_key(ctx, [col(c) for c in (compare,) if c] or [col(k) for k in keys]), "v"),
+    ]
+    row_cols += [exp.alias_(read_as(ctx, k, "text"), f"j{i}") for i, k in enumerate(keys)]
+    if compare:
+        row_cols.append(exp.alias_(_value(ctx, compare, as_type), "a"))
+    judged = [present(ctx, k) for k in keys] + [_equals(ctx, c, v) for c, v in m.option("filter") or ()]
+    rows = exp.select(*row_cols).from_(src).where(exp.and_(*judged))
+    # the matched relation: the first hop's key parts as text, the compared value of the last table
+    last = "h1" if via else "h0"
+    first_keys = tuple(m.option("via_keys")) if via else to_keys
+    par_cols: list[exp.Expr] = [
+        exp.alias_(exp.Cast(this=col(c, "h0"), to=ctx.sql_type("text")), f"j{i}") for i, c in enumerate(first_keys)
+    ]
+    if compare:
+        par_cols.append(exp.alias_(_value(other, m.option("to_compare"), as_type, last), "b"))
+    par = exp.select(*par_cols).from_(exp.alias_(table(via or m.option("to")), "h0"))
+    if via:
+        on = exp.and_(
+            *(
+                exp.EQ(
+                    this=exp.Cast(this=col(a, "h0"), to=ctx.sql_type("text")),
+                    expression=exp.Cast(this=col(b, "h1"), to=ctx.sql_type("text")),
+                )
+                for a, b in zip(m.option("via_links"), to_keys, strict=True)
+            )
+        )
+        par = par.join(exp.alias_(table(m.option("to")), "h1"), on=on)
+    for c, v in m.option("to_filter") or ():
+        par = par.where(_equals(other, c, v, last))
+
+    def exists(*extra: exp.Expr) -> exp.Expr:
+        corr = [exp.EQ(this=col(f"j{i}", "p"), expression=col(f"j{i}", "r")) for i in range(len(keys))]
+        q = exp.select(exp.Literal.number(1)).from_(par.subquery("p")).where(exp.and_(*corr, *extra))
+        return exp.Exists(this=q)
+
+    if compare:
+        a, b = col("a", "r"), col("b", "p")
+        a_null, b_null = exp.Is(this=a, expression=exp.Null()), exp.Is(this=b, expression=exp.Null())
+        skip = {"both": exp.and_(a_null, b_null), "either": exp.or_(a_null, b_null)}.get(m.option("ignore"))
+        pair = [exp.not_(exp.paren(skip))] if skip is not None else []
+        holds = _CMP[m.option("op")](this=a.copy(), expression=b.copy())
+        if m.option("expect") == "no_match":  # no judged match may satisfy the comparison
+            cond = exists(*pair, holds)
+        else:
+            cond = exp.and_(exists(*pair), exp.not_(exists(*[p.copy() for p in pair], holds)))
+    elif m.option("expect") == "no_match":
+        cond = exists()
+    else:
+        cond = exp.not_(exists())
+    fail = exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+    q = exp.select("k", "v", exp.alias_(exp.Literal.number(1), "checked"), exp.alias_(fail, "failed")).from_(
+        rows.subquery("r")
+    )
+    return Units(q, ("checked", "failed"), "failed")
+
+
+def group_total(ctx: SqlContext, src: exp.Expr, m: Metric, sample_key: exp.Expr) -> Units:
+    """One unit per total record (rows matching `total_filter`): `failed` is 1 when its total (and its
+    count, if given) differs from the sum (count) of the detail rows of its group in the same batch."""
+    group = tuple(m.option("group_by"))
+    total_col, count_col = m.option("total_column"), m.option("count_column")
+    value_cols: list[exp.Expr] = [col(c) for c in (total_col, count_col) if c]
+    tot_cols: list[exp.Expr] = [exp.alias_(sample_key, "k"), exp.alias_(concat_key(ctx, value_cols), "v")]
+    tot_cols += [exp.alias_(read_as(ctx, g, "text"), f"g{i}") for i, g in enumerate(group)]
+    tot_cols.append(exp.alias_(read_as(ctx, total_col, "number"), "total"))
+    if count_col:
+        tot_cols.append(exp.alias_(read_as(ctx, count_col, "number"), "cnt"))
+    totals = exp.select(*tot_cols).from_(src.copy())
+    totals = totals.where(exp.and_(*(_equals(ctx, c, v) for c, v in m.option("total_filter"))))
+    det = exp.select(
+        *(exp.alias_(read_as(ctx, g, "text"), f"g{i}") for i, g in enumerate(group)),
+        exp.alias_(exp.Sum(this=read_as(ctx, m.option("detail_column"), "number")), "s"),
+        exp.alias_(exp.Count(this=exp.Star()), "n"),
+    ).from_(src.copy())
+    det = det.where(exp.and_(*(_equals(ctx, c, v) for c, v in m.option("detail_filter"))))
+    det = det.group_by(*(read_as(ctx, g, "text") for g in group))
+    on = exp.and_(*(exp.EQ(this=col(f"g{i}", "t"), expression=col(f"g{i}", "d")) for i in range(len(group))))
+    s_, n_ = (exp.Coalesce(this=col(c, "d"), expressions=[exp.Literal.number(0)]) for c in ("s", "n"))
+    total = col("total", "t")
+    bad: exp.Expr = exp.or_(exp.Is(this=total, expression=exp.Null()), exp.NEQ(this=total.copy(), expression=s_))
+    if count_col:
+        cnt = col("cnt", "t")
+        bad = exp.or_(bad, exp.Is(this=cnt, expression=exp.Null()), exp.NEQ(this=cnt.copy(), expression=n_))
+    fail = exp.Case(ifs=[exp.If(this=bad, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+    q = (
+        exp.select(
+            exp.alias_(col("k", "t"), "k"), exp.alias_(col("v", "t"), "v"),
+            exp.alias_(exp.Literal.number(1), "totals"), exp.alias_(fail, "failed"),
+        )
+        .from_(totals.subquery("t"))
+        .join(det.subquery("d"), on=on, join_type="left")
+    )
+    return Units(q, ("totals", "failed"), "failed")
+
+
+LOOKUP_BUILDERS = {"lookup": lookup, "group_total": group_total}
+
+
 # --- reconciliation against another dataset --------------------------------------------------------
 
 
@@ -215,6 +344,7 @@ __all__ = [
     "source",
     "duplicates",
     "references",
+    "lookup",
     "reconciliation",
     "custom_sql",
     "row_units",

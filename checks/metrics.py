@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 # Families decide how a metric is computed: `aggregate` metrics share the one scan of the dataset;
 # each other family is at most one extra statement per dataset and batch.
-Family = Literal["aggregate", "duplicates", "references", "vee", "reconciliation", "custom_sql", "schema"]
+Family = Literal["aggregate", "duplicates", "references", "lookup", "vee", "reconciliation", "custom_sql", "schema"]
 AsType = Literal["text", "number", "date", "timestamp"]
 
 

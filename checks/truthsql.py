@@ -8,9 +8,12 @@ failure as a relation with one column `rid` (the row's identifier, normally `sou
 - unique: the rows its `failed_rows` counts (every row of a duplicated key, or the excess rows);
 - duplicate_interval: the excess rows (every row after the first of its key, by row id) —
   what deduplication removes and what a re-sent record is;
-- references: the orphan rows;
+- references: the orphan rows; lookup: the rows failing their lookup; group_total: the total records
+  that disagree with their details (both from the check's own unit relation, keyed by the row id);
 - spike: the peak row of each flagged meter-day; zero_run / flat_line: every row of a qualifying run;
-- rollover: each read that went down without wrapping; multiplier_unit: each mismatched read.
+- rollover: each read that went down without wrapping (with `fail_on: rollovers`: each wrap);
+- multiplier_unit: each mismatched read; inactive_meter: each read of a removed meter; unit_level: every
+  row of an implausible meter-day.
 
 The VEE relations reuse `checks.veesql`'s expressions (key, timestamp, day, value) and thresholds; a
 test proves that each relation's row count equals the failure count the check itself reports.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from checks import veesql
+from checks import familysql, veesql
 from checks.compile import render, sqlglot_dialect
 from checks.familysql import template
 from checks.metrics import predicate_columns
@@ -30,7 +33,7 @@ from checks.registry import failure_of
 from checks.spec import CheckSpec, Suite
 from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source, table
 
-_VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit")
+_VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit", "unit_level")
 
 
 def failing_rows_sql(
@@ -61,10 +64,24 @@ def _failing(ctx: SqlContext, spec: CheckSpec, src: exp.Expr, rid: exp.Expr) -> 
         return _excess(ctx, src, rid, [col(k) for k in m.option("keys")] + [veesql._ts(ctx, m)], ())
     if spec.type == "references":
         return _orphans(ctx, src, rid, check.keys, check.parent_keys, check.to)
+    if spec.type in familysql.LOOKUP_BUILDERS:
+        # the check's own unit relation, keyed by the row id: one unit per judged row (total record)
+        m = next(iter(check.metrics().values()))
+        units = familysql.LOOKUP_BUILDERS[spec.type](ctx, src, m, rid)
+        return _failed_units(units)
+    if spec.type == "inactive_meter":
+        m = next(iter(check.metrics().values()))
+        return _failed_units(veesql.inactive_meter_rows(ctx, src, m, rid))
     if spec.type in _VEE:
         m = next(iter(check.metrics().values()))
         return globals()[f"_{spec.type}"](ctx, src, rid, m)
     return None
+
+
+def _failed_units(units: familysql.Units) -> exp.Query:
+    assert units.failed is not None  # every row-grain unit relation names its failure output
+    failing = exp.GT(this=exp.column(units.failed, "u"), expression=exp.Literal.number(0))
+    return exp.select(exp.alias_(exp.column("k", "u"), "rid")).from_(units.select.subquery("u")).where(failing)
 
 
 def _excess(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, parts: list[exp.Expr], present_cols: tuple[str, ...]):
@@ -149,6 +166,16 @@ def _flat_line(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
 
 
 def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
+    if m.option("history"):
+        wrap = "prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)"
+        cond = wrap if m.option("fail_on") == "rollovers" else f"NOT ({wrap})"
+        sql = f"SELECT rid FROM __series AS r WHERE prev IS NOT NULL AND prev > cur AND {cond}"
+        subs = {
+            "__series": veesql.rollover_series(ctx, src, m, rid).subquery("r"),
+            "__high": veesql._n(float(m.option("high_pct", 90)) / 100),
+            "__low": veesql._n(float(m.option("low_pct", 10)) / 100),
+        }
+        return template(ctx, sql, subs)
     dials = m.option("dials", "dials")
     sql = """
         SELECT rid FROM (
@@ -157,6 +184,8 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
           FROM __src) AS r
         WHERE prev IS NOT NULL AND prev > cur
           AND NOT (prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials))"""
+    if m.option("fail_on") == "rollovers":
+        sql = sql.replace("AND NOT (", "AND (")
     subs = _vee_subs(ctx, src, rid, m) | {
         "__dials": veesql._num(ctx, dials) if isinstance(dials, str) else veesql._n(int(dials)),
         "__high": veesql._n(float(m.option("high_pct", 90)) / 100),
@@ -165,14 +194,25 @@ def _rollover(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
     return template(ctx, sql, subs)
 
 
+def _unit_level(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
+    sql = """
+        SELECT rid FROM (
+          SELECT __rid AS rid, __max AS mx, AVG(__v) OVER (PARTITION BY __key, __day, __max) AS a
+          FROM __src WHERE __max IS NOT NULL) AS r
+        WHERE a > mx"""
+    subs = _vee_subs(ctx, src, rid, m) | {"__day": veesql._day(ctx, m), "__max": veesql._unit_max(ctx, m)}
+    return template(ctx, sql, subs)
+
+
 def _multiplier_unit(ctx: SqlContext, src: exp.Expr, rid: exp.Expr, m) -> exp.Query:
     met = SqlContext(ctx.dialect, {})
     sql = """
         SELECT r.rid AS rid
         FROM (SELECT __rid AS rid, __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+        JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem,
+                     MAX(__inst) OVER (PARTITION BY __mk) AS last_inst
               FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
-          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)
+          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem OR m.inst = m.last_inst)
         WHERE r.mult <> m.mult OR r.unit <> m.unit"""
     subs = {
         "__rid": rid,

@@ -146,8 +146,56 @@ def flat_line(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return _runs(ctx, src, m, zero=False)
 
 
+def rollover_series(ctx: SqlContext, src: exp.Expr, m: Metric, rid: exp.Expr | None = None) -> exp.Query:
+    """The batch's reads with the previous read of their series (k, rid, cur, prev, dials), where the
+    previous read may come from `history` (a table holding earlier batches, usually the dataset itself):
+    its reads of the `lookback_days` before the batch's first read join the series. A daily register
+    file has one read per meter, so without history no read of the batch has a previous one."""
+    sql = """
+        SELECT k, rid, cur, prev, dials FROM (
+          SELECT k, rid, cur, dials, judged, LAG(cur) OVER (PARTITION BY k ORDER BY ts, cur) AS prev
+          FROM (SELECT __key AS k, __rid AS rid, __ts AS ts, __v AS cur, __dials AS dials, 1 AS judged FROM __src
+                UNION ALL
+                SELECT __key AS k, NULL AS rid, __ts AS ts, __v AS cur, __dials AS dials, 0 AS judged
+                FROM __hist WHERE __ts < __first AND __ts >= __from) AS a) AS b
+        WHERE judged = 1"""
+    dials = m.option("dials")
+    first = exp.select(exp.Min(this=_ts(ctx, m))).from_(src.copy()).subquery()
+    since = exp.DateAdd(
+        this=first.copy(), expression=exp.Literal.number(-int(m.option("lookback_days", 7))), unit=exp.Var(this="DAY")
+    )
+    subs = {
+        "__key": _key(ctx, m),
+        "__rid": rid if rid is not None else exp.Null(),
+        "__ts": _ts(ctx, m),
+        "__v": _num(ctx, m.option("value")),
+        "__dials": _num(ctx, dials) if isinstance(dials, str) else _n(int(dials)),
+        "__src": src,
+        "__first": first,
+        "__from": since,
+        "__hist": source(m.option("history"), None, None, alias="h"),
+    }
+    # `history` has the dataset's columns (it usually is the dataset): both halves read them alike
+    return template(ctx, sql, subs)
+
+
 def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     dials = m.option("dials")
+    if m.option("history"):
+        sql = """
+            SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
+                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                        THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
+                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                        THEN 1 ELSE 0 END AS rollovers
+            FROM __series AS r WHERE prev IS NOT NULL"""
+        subs = {
+            "__series": rollover_series(ctx, src, m).subquery("r"),
+            "__high": _n(float(m.option("high_pct", 90)) / 100),
+            "__low": _n(float(m.option("low_pct", 10)) / 100),
+        }
+        failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
+        return Units(template(ctx, sql, subs), ("reads", "bad_decreases", "rollovers"), failed)
     sql = """
         SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
                CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
@@ -170,7 +218,8 @@ def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
             "__low": _n(float(m.option("low_pct", 10)) / 100),
         },
     )
-    return Units(q, ("reads", "bad_decreases", "rollovers"), "bad_decreases")
+    failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
+    return Units(q, ("reads", "bad_decreases", "rollovers"), failed)
 
 
 def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
@@ -209,7 +258,9 @@ def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
 
 def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     # A meter delivered again (snapshot, then a delta with its removal date) is one record valid until the
-    # earliest known removal: each read then meets at most one record per multiplier and unit.
+    # earliest known removal: each read then meets at most one record per multiplier and unit. A read after
+    # the service point's last meter was removed (a read of a removed meter) is compared with that last
+    # record: its multiplier and unit are still known, and the read is also inactive_meter's finding.
     met = SqlContext(ctx.dialect, {})
     sql = """
         SELECT r.k AS k,
@@ -218,9 +269,10 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
                CASE WHEN m.k IS NOT NULL AND (r.mult <> m.mult OR r.unit <> m.unit) THEN 1 ELSE 0 END
                  AS mismatches
         FROM (SELECT __k AS k, __d AS d, __mult AS mult, __unit AS unit FROM __src) AS r
-        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem
+        LEFT JOIN (SELECT __mk AS k, __mmult AS mult, __munit AS unit, __inst AS inst, MIN(__rem) AS rem,
+                          MAX(__inst) OVER (PARTITION BY __mk) AS last_inst
                    FROM __meters GROUP BY __mk, __mmult, __munit, __inst) AS m
-          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem)"""
+          ON r.k = m.k AND r.d >= m.inst AND (m.rem IS NULL OR r.d < m.rem OR m.inst = m.last_inst)"""
     q = template(
         ctx,
         sql,
@@ -241,6 +293,71 @@ def multiplier_unit(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     return Units(q, ("reads", "unmatched", "mismatches"), "mismatches")
 
 
+def inactive_meter_rows(ctx: SqlContext, src: exp.Expr, m: Metric, key: exp.Expr) -> Units:
+    """One unit per read: `inactive_reads` is 1 when the meter record(s) of the read's meter (keys) were
+    all removed before the read's local date and none is installed and not yet removed on it. A meter
+    CIS does not know at all is not judged here (that is a reference check's orphan)."""
+    met = SqlContext(ctx.dialect, {})
+    keys, meter_keys = tuple(m.option("keys")), tuple(m.option("meters_keys"))
+    day = _day(ctx, m)
+    r = exp.select(
+        exp.alias_(key, "k"),
+        exp.alias_(text(day, ctx), "v"),
+        exp.alias_(day.copy(), "d"),
+        *(exp.alias_(text(col(c), ctx), f"j{i}") for i, c in enumerate(keys)),
+    ).from_(src)
+    meters = exp.select(
+        *(exp.alias_(text(col(c), ctx), f"j{i}") for i, c in enumerate(meter_keys)),
+        exp.alias_(read_as(met, m.option("meters_install_date"), "date"), "inst"),
+        exp.alias_(read_as(met, m.option("meters_remove_date"), "date"), "rem"),
+    ).from_(source(m.option("meters"), None, None, alias="met"))
+
+    def exists(cond: str) -> exp.Expr:
+        corr = [exp.EQ(this=col(f"j{i}", "mt"), expression=col(f"j{i}", "r")) for i in range(len(keys))]
+        q = exp.select(exp.Literal.number(1)).from_(meters.subquery("mt"))
+        return exp.Exists(this=q.where(exp.and_(*corr, exp.condition(cond, dialect="duckdb"))))
+
+    removed = exists("mt.rem < r.d")
+    active = exists("mt.inst <= r.d AND (mt.rem IS NULL OR r.d <= mt.rem)")
+    flag = exp.Case(
+        ifs=[exp.If(this=exp.and_(removed, exp.not_(active)), true=exp.Literal.number(1))],
+        default=exp.Literal.number(0),
+    )
+    q = exp.select("k", "v", exp.alias_(exp.Literal.number(1), "reads"), exp.alias_(flag, "inactive_reads"))
+    return Units(q.from_(r.subquery("r")), ("reads", "inactive_reads"), "inactive_reads")
+
+
+def inactive_meter(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
+    return inactive_meter_rows(ctx, src, m, _key(ctx, m))
+
+
+def _unit_max(ctx: SqlContext, m: Metric) -> exp.Expr:
+    """The plausible maximum of the unit on the row (NULL for a unit not listed: not judged)."""
+    unit = exp.Upper(this=exp.Trim(this=read_as(ctx, m.option("unit"), "text")))
+    ifs = [
+        exp.If(this=exp.EQ(this=unit.copy(), expression=exp.Literal.string(str(u).upper())), true=_n(float(v)))
+        for u, v in m.option("max_average")
+    ]
+    return exp.Case(ifs=ifs)
+
+
+def unit_level(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
+    sql = """
+        SELECT __key AS k, CAST(AVG(__v) AS VARCHAR) AS v, COUNT(*) AS interval_rows,
+               CASE WHEN AVG(__v) > MAX(__max) THEN COUNT(*) ELSE 0 END AS implausible_rows,
+               CASE WHEN AVG(__v) > MAX(__max) THEN 1 ELSE 0 END AS implausible_days
+        FROM __src WHERE __max IS NOT NULL GROUP BY __key, __day, __max"""
+    subs = {
+        "__key": _key(ctx, m),
+        "__day": _day(ctx, m),
+        "__v": _num(ctx, m.option("value")),
+        "__max": _unit_max(ctx, m),
+        "__src": src,
+    }
+    outputs = ("interval_rows", "implausible_rows", "implausible_days")
+    return Units(template(ctx, sql, subs), outputs, "implausible_days")
+
+
 BUILDERS = {
     "interval_count": interval_count,
     "duplicate_interval": duplicate_interval,
@@ -250,4 +367,6 @@ BUILDERS = {
     "rollover": rollover,
     "sum_check": sum_check,
     "multiplier_unit": multiplier_unit,
+    "inactive_meter": inactive_meter,
+    "unit_level": unit_level,
 }

@@ -3,6 +3,8 @@
 Everything a batch writes (its audit row included) happens in ONE transaction: a crash or an error at any
 point rolls back to exactly the warehouse as it was. Only a failure is then recorded, in its own short
 transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
+The one exception is a large file on DuckDB, staged and cleansed in committed chunks under a `running`
+batch and published at the end (see `_load_streamed`; `discard_interrupted` undoes a killed one).
 Row conservation is checked against what the warehouse actually holds for the batch before commit.
 """
 
@@ -11,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -134,9 +139,8 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
                 return result
         try:
             if feed.format in DELIMITERS and size > STREAM_BYTES:
-                result.encoding = stream_encoding(path, name.gzipped)
-                with conn.begin():
-                    _load_streamed(conn, result, path, name, audit, tz, fail_after_staging)
+                result.encoding, plain_text = stream_encoding(path, name.gzipped)
+                _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
             else:
                 _, parsed = parse_file(path)
                 result.encoding = parsed.encoding
@@ -181,45 +185,114 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
 
 
 def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: DeliveryName, audit: dict,
-                   tz: str, fail_after_staging: bool) -> None:
+                   tz: str, fail_after_staging: bool, plain_text: bool = False) -> None:
     """A large delimited file in bounded memory, with exactly the result of `_load_parsed`.
 
     Pass 1 stages the records chunk by chunk as they are read, noting each row's partition: a hash of
     the key every cross-row rule shares (the standardised service point for MDM reads, else the first
     column, on which exact duplicates agree). Pass 2 cleanses one partition at a time, read back from
     staging in file order, so duplicates, superseded re-sends and meter-day repairs see all their rows.
+
+    Atomicity: on PostgreSQL (which spills a large transaction to disk) the batch is one transaction. DuckDB
+    holds a transaction's appended rows in memory (~550 bytes per row measured: several GB for one
+    utility-scale interval file), so there each chunk and partition commits on its own under the batch's
+    `running` audit row, which every reader ignores, and one last transaction checks conservation,
+    publishes to the star and marks the batch `loaded`. A failure deletes the batch's rows; a load killed
+    outright is undone by `discard_interrupted` before the next load.
     """
     feed = name.feed
-    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running", "encoding": result.encoding}).scalar())
-    result.batch_id = batch_id
+    chunked = conn.engine.dialect.name == "duckdb"
+
+    def unit() -> Any:  # one unit of work: its own transaction when chunked, else part of the batch's one
+        return conn.begin() if chunked else nullcontext()
+
+    with nullcontext() if chunked else conn.begin():
+        with unit():
+            batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
+                                                        "encoding": result.encoding}).scalar())
+        result.batch_id = batch_id
+        _LIVE.add(batch_id)
+        try:
+            _stream_batch(conn, unit, result, path, name, audit, tz, fail_after_staging, plain_text, batch_id)
+        except BaseException:
+            if chunked:
+                with conn.begin():
+                    _discard(conn, feed.name, batch_id)
+                    conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
+            raise
+        finally:
+            _LIVE.discard(batch_id)
+
+
+def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
+                  name: DeliveryName, audit: dict, tz: str, fail_after_staging: bool, plain_text: bool,
+                  batch_id: int) -> None:
+    feed = name.feed
     parts = max(1, -(-int(audit["size"]) // PART_BYTES))
     key_col = PARTITION_KEYS.get(feed.name, feed.columns[0])
-    conn.execute(sa.text("DROP TABLE IF EXISTS uf_part"))
-    conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
+    with unit():
+        conn.execute(sa.text("DROP TABLE IF EXISTS uf_part"))
+        conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
     rejects: list[tuple[int, str, str, str]] = []
     n_read = 0
-    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS):
+    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS,
+                                plain_text):
         rejects += take_rejects(chunk, "wrong_field_count")
         chunk.insert(0, "batch_id", batch_id)
-        insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
         key = chunk[key_col]
         if feed.name in PARTITION_KEYS:
             key = clean_code(key)
         hashed = pd.util.hash_array(key.fillna("").astype(str).to_numpy(dtype=object))
-        insert_frame(conn, "uf_part", pd.DataFrame({"source_row_number": chunk["source_row_number"],
-                                                    "part": (hashed % parts).astype("int64")}))
+        with unit():
+            insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
+            insert_frame(conn, "uf_part", pd.DataFrame({"source_row_number": chunk["source_row_number"],
+                                                        "part": (hashed % parts).astype("int64")}))
         n_read += len(chunk)
     rejected = {r[0] for r in rejects}
     counts = _Counts()
     for part in range(parts):
-        rows = _read_part(conn, feed.staging_table, ["source_row_number", *feed.columns], batch_id, part)
-        good = rows[~rows["source_row_number"].isin(rejected)]
-        _cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
-    conn.execute(sa.text("DROP TABLE uf_part"))
-    if fail_after_staging:
-        raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
-    _check_conservation(conn, result, {feed.name: n_read}, batch_id, counts.merged)
-    _finish(conn, result, batch_id, n_read, counts, audit)
+        with unit():
+            rows = _read_part(conn, feed.staging_table, ["source_row_number", *feed.columns], batch_id, part)
+            good = rows[~rows["source_row_number"].isin(rejected)]
+            _cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
+    with unit():
+        conn.execute(sa.text("DROP TABLE uf_part"))
+        if fail_after_staging:
+            raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
+        _check_conservation(conn, result, {feed.name: n_read}, batch_id, counts.merged)
+        _finish(conn, result, batch_id, n_read, counts, audit)
+
+
+# Batches this process is loading right now (their `running` rows are not an interrupted load's leftovers).
+_LIVE: set[int] = set()
+
+
+def _discard(conn: sa.Connection, feed: str, batch_id: int) -> None:
+    """Delete what a not-published batch wrote (staging, cleansed, quarantine); the star is untouched."""
+    for table in (f"stg_{feed}", f"cln_{feed}"):
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE batch_id = :b"), {"b": batch_id})
+    conn.execute(sa.text("DELETE FROM quarantine WHERE batch_id = :b"), {"b": batch_id})
+
+
+def discard_interrupted(engine: Engine) -> list[int]:
+    """Undo batches a killed load left `running` (DuckDB's chunked batches; see `_load_streamed`): their
+    rows are deleted and the audit row says `failed`, so the file loads again on the next run. Returns the
+    batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
+    not loading belongs to no one."""
+    if engine.dialect.name != "duckdb":
+        return []
+    with connect_checked(engine) as conn, conn.begin():
+        stale = [(int(b), str(f)) for b, f in conn.execute(sa.text(
+            "SELECT batch_id, feed FROM dim_batch WHERE status = 'running'")) if int(b) not in _LIVE]
+        for batch_id, feed in stale:
+            if feed in FEEDS:
+                _discard(conn, feed, batch_id)
+            conn.execute(sa.text(
+                "UPDATE dim_batch SET status = 'failed', finished_at = :f, message = :m WHERE batch_id = :b"),
+                {"f": _now(), "b": batch_id,
+                 "m": "interrupted mid-load (the process was killed); its partial rows were removed, the file "
+                      "loads again on the next run"})
+    return [b for b, _ in stale]
 
 
 def _read_part(conn: sa.Connection, table: str, cols: list[str], batch_id: int, part: int) -> pd.DataFrame:

@@ -36,8 +36,12 @@ def shipped_suites() -> list[Suite]:
 
 
 def has_mart(engine: Engine) -> bool:
+    return has_table(engine, "fact_data_quality")
+
+
+def has_table(engine: Engine, name: str) -> bool:
     with engine.connect() as conn:
-        return table_exists(conn, "fact_data_quality", None)
+        return table_exists(conn, name, None)
 
 
 def score(
@@ -57,8 +61,11 @@ def score(
     A dataset without a batch column is checked whole: `whole_tables="always"` measures it now (a suite
     the user named), `"when_new_data"` only when it was never scored or a batch loaded since it last was —
     so scoring the same deliveries twice changes nothing."""
+    from loaders.batch import discard_interrupted
     from monitor.store import store_runs
 
+    if has_table(engine, "dim_batch"):
+        discard_interrupted(engine)  # a killed load's partial batch must not be scored as data
     mart = has_mart(engine)
     scored: list[tuple[Suite, RunResult]] = []
     for suite in suites:

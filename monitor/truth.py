@@ -104,20 +104,59 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"manifest {p} line {e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(data, dict) or "defects" not in data:
         raise ConfigError(f"manifest {p} has no 'defects': is it a `utilityflow generate` manifest.json?")
+    data["_dir"] = str(p.parent)  # the delivered files sit beside it (interruption rows are read there)
     return data
 
 
 def manifest_rows(manifest: dict[str, Any]) -> tuple[dict[str, set[Row]], dict[str, int]]:
-    """Per class: the (file, row) of every instance that has a row; and the total instance count."""
+    """Per class: the (file, row) of every instance that has a row; and the total instance count.
+
+    An outage's interruptions are staged as their own rows, numbered 1.. through the whole file, while
+    the manifest locates one by the outage's line and its `interruption_index`: the staged row number is
+    worked out from the delivered file (the interruptions of the lines before, plus the index). An
+    instance without an index (an interruption the outage missed) has no row."""
     rows: dict[str, set[Row]] = {}
     totals: dict[str, int] = {}
+    offsets: dict[str, dict[int, int]] = {}
     for name, d in manifest["defects"].items():
         found: set[Row] = set()
         for g in d.get("instances", []):
+            if "interruption_index" in g:
+                first = offsets.get(g["file"])
+                if first is None:
+                    first = offsets[g["file"]] = _interruption_offsets(manifest, g["file"])
+                found.update(
+                    (g["file"], first[int(r)] + int(i))
+                    for r, i in zip(g.get("rows", []), g["interruption_index"], strict=True)
+                    if r is not None and i is not None
+                )
+                continue
             found.update((g["file"], int(r)) for r in g.get("rows", []) if r is not None)
         rows[name] = found
         totals[name] = int(d.get("count", 0))
     return rows, totals
+
+
+def _interruption_offsets(manifest: dict[str, Any], file: str) -> dict[int, int]:
+    """Outage line -> the staged interruption rows before it, read from the delivered outage file."""
+    root = manifest.get("_dir")
+    if root is None:
+        raise ConfigError("interruption instances need the delivered files: load the manifest with load_manifest")
+    path = Path(root) / file
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ConfigError(f"cannot read delivered file {path}: {e.strerror}") from None
+    out: dict[int, int] = {}
+    seen = 0
+    for n, line in enumerate((x for x in lines if x.strip()), 1):
+        out[n] = seen
+        try:
+            kids = json.loads(line).get("interruptions") or []
+        except (ValueError, AttributeError):
+            kids = []  # the loader stages no interruption of a malformed line either
+        seen += sum(1 for k in kids if isinstance(k, dict)) if isinstance(kids, list) else 0
+    return out
 
 
 def flagged_rows(engine: Engine, suite: Suite, spec: CheckSpec) -> set[Row] | None:

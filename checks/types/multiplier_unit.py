@@ -14,7 +14,8 @@ from checks.vee import IntervalSeries, units_evaluation
 @dataclass(frozen=True)
 class MultiplierUnit(IntervalSeries):
     """Multiplier and unit of each read equal the meter record valid on the read date (install <= date <
-    remove). Reads with no meter record are reported as unmatched.
+    remove); a read after the service point's last meter was removed is compared with that last record.
+    Reads with no meter record (none installed yet, or an unknown service point) are reported as unmatched.
 
     Example: `{id: mdm.register.multiplier, type: multiplier_unit, meters: cis_service_point}`
     """

@@ -13,14 +13,16 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from loaders.errors import DeliveryError
+from loaders.sources import plain
 from warehouse.schema.staging import FEEDS, Feed
 
 NAME = re.compile(r"^(?P<feed>[a-z]+(?:_[a-z]+)*)_(?P<day>\d{8})(?:_(?P<suffix>[A-Za-z0-9-]+))?"
@@ -109,6 +111,14 @@ def read_delimited(path: Path, text: str, feed: Feed, delimiter: str) -> pd.Data
     except csv.Error as e:
         raise DeliveryError(str(path), f"header cannot be read: {e}", line=1, code="bad_header") from None
     header = _check_header(path, header, feed, delimiter)
+    if plain.is_plain(text):
+        newline = text.find("\n")
+        body = text[newline + 1:] if newline >= 0 else ""
+        try:
+            return plain.to_frame(plain.split_body(body.encode("utf-8"), len(header), delimiter), header,
+                                  feed.columns, 1)
+        except plain.NotPlain:
+            pass  # the strict reader below reports the problem or flags the record for quarantine
     return _frame(*_records(path, reader, header, delimiter), header, feed, 1)
 
 
@@ -176,9 +186,10 @@ def _frame(rows: Rows, raws: list[str | None], header: list[str], feed: Feed,
     return df
 
 
-def stream_encoding(path: Path, gzipped: bool) -> str:
-    """`decode`'s verdict (and its refusals) for a file read in blocks, without holding the file in memory.
-    A file with nothing but whitespace is refused as empty, as `read_delimited` does."""
+def stream_encoding(path: Path, gzipped: bool) -> tuple[str, bool]:
+    """`decode`'s verdict (and its refusals) for a file read in blocks, without holding the file in memory,
+    and whether the text is plain (`plain.is_plain`). A file with nothing but whitespace is refused as
+    empty, as `read_delimited` does."""
     opener = gzip.open if gzipped else open
     block = 16 << 20
     try:
@@ -190,6 +201,7 @@ def stream_encoding(path: Path, gzipped: bool) -> str:
             encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
             decoder = codecs.getincrementaldecoder("utf-8")()
             utf8, lines, data, blank = True, 0, head, True
+            quoted, bare_cr, prev_cr = False, 0, False
             while data:
                 blank = blank and not data.strip()
                 nul = data.find(b"\x00")
@@ -197,6 +209,10 @@ def stream_encoding(path: Path, gzipped: bool) -> str:
                     raise DeliveryError(str(path), "contains a NUL byte (binary or UTF-16 data); re-export as UTF-8 "
                                         "text", line=lines + data.count(b"\n", 0, nul) + 1, code="bad_encoding")
                 lines += data.count(b"\n")
+                quoted = quoted or b'"' in data
+                # a CRLF may straddle two blocks
+                bare_cr += data.count(b"\r") - data.count(b"\r\n") - (prev_cr and data[:1] == b"\n")
+                prev_cr = data.endswith(b"\r")
                 if utf8:
                     try:
                         decoder.decode(data)
@@ -215,14 +231,53 @@ def stream_encoding(path: Path, gzipped: bool) -> str:
         if not gzipped:
             raise
         raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
-    return encoding if utf8 else "latin-1"
+    return (encoding if utf8 else "latin-1"), not quoted and bare_cr == 0
 
 
 def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool,
-                   chunk_rows: int) -> Iterator[pd.DataFrame]:
+                   chunk_rows: int, plain_text: bool = False) -> Iterator[pd.DataFrame]:
     """`read_delimited` for a large file: the same strict checks and row numbering, in frames of
-    `chunk_rows` records read straight from the file (memory bounded by the chunk, not the file)."""
-    raw = gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (closed below)
+    `chunk_rows` records (or pyarrow's blocks for plain text) read straight from the file (memory bounded
+    by the chunk, not the file). Plain text is split by `plain`; where that meets something only the
+    strict reader handles, the strict reader takes over at the record where it stopped."""
+    done = 0
+    if plain_text:
+        done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped)
+        if done is None:
+            return
+    yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, done)
+
+
+def _open_binary(path: Path, gzipped: bool) -> BinaryIO:
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (the caller closes it)
+
+
+def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
+                gzipped: bool) -> Generator[pd.DataFrame, None, int | None]:
+    """Frames of a plain file; returns None when done, or the count of records yielded before a record
+    the strict reader must see."""
+    done = 0
+    raw = _open_binary(path, gzipped)
+    try:
+        header = next(csv.reader([raw.readline().decode(encoding)], delimiter=delimiter))
+        header = _check_header(path, header, feed, delimiter)
+        body_encoding = "utf8" if encoding.startswith("utf-8") else encoding
+        for batch in plain.iter_body(raw, len(header), delimiter, body_encoding):
+            yield plain.to_frame(batch, header, feed.columns, done + 1)
+            done += batch.num_rows
+    except plain.NotPlain:
+        return done
+    except (EOFError, zlib.error) as e:
+        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+    finally:
+        raw.close()
+    return None
+
+
+def _iter_strict(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool, chunk_rows: int,
+                 skip: int) -> Iterator[pd.DataFrame]:
+    """The strict reader's frames, after passing over the first `skip` records (already yielded)."""
+    raw = _open_binary(path, gzipped)
     try:
         with io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
             reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=True)
@@ -235,6 +290,11 @@ def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzippe
                 raise DeliveryError(str(path), f"header cannot be read: {e}", line=1, code="bad_header") from None
             header = _check_header(path, header, feed, delimiter)
             last, first = [1], 1
+            while skip >= first:
+                rows, _ = _records(path, reader, header, delimiter, min(chunk_rows, skip - first + 1), last)
+                if not rows:
+                    return
+                first += len(rows)
             while True:
                 rows, raws = _records(path, reader, header, delimiter, chunk_rows, last)
                 if not rows:

@@ -194,13 +194,16 @@ def _contacts(
             )  # type: ignore[arg-type]
 
         rec("crm.account_format", bad_acc, "account_text", typed, clean_acc)
+        # a duplicate sign-up re-types the person's own email (upper case) over the conflicting one, so
+        # only the other drawn email conflicts are delivered
+        email_conflict = on_email & ~is_dup
         rec(
             "crm.contact_conflict",
-            on_email,
+            email_conflict,
             "email",
             out_email,
             None,
-            cis_value=email.filter(pa.array(on_email)).to_pylist(),
+            cis_value=email.filter(pa.array(email_conflict)).to_pylist(),
         )
         rec(
             "crm.contact_conflict",

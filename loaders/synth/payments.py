@@ -46,7 +46,7 @@ class PaymentState:
     phase: float
     next_txn: int = 0
     txn_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    txn_acc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    txn_acc: np.ndarray = field(default_factory=lambda: np.zeros(0, object))  # the paid account's id as text
     txn_cents: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cum_redelivery: float = 0.0
 
@@ -268,7 +268,7 @@ def _card(
             F.cat(tid, typed.take(sel), amount, "USD", paid, pa.array(method), "SETTLED", "", "", sep=","),
             F.cat(
                 F.cat("TXN", F.zpad(state.next_txn + np.arange(len(ret)), 12)),
-                P.account_ids(state.txn_acc[ret]),
+                pa.array(state.txn_acc[ret].tolist(), pa.string()),  # the returned payment's own account
                 F.cat("-", F.decimal(state.txn_cents[ret], 2)),
                 "USD",
                 f"{day}T06:00:00",
@@ -284,7 +284,7 @@ def _card(
     )
     state.next_txn += len(ret)
     state.txn_ids = np.concatenate([state.txn_ids, txn])
-    state.txn_acc = np.concatenate([state.txn_acc, acc[idx]])
+    state.txn_acc = np.concatenate([state.txn_acc, np.array(clean.take(sel).to_pylist(), dtype=object)])
     state.txn_cents = np.concatenate([state.txn_cents, cents[idx]])
     with deliveries.open("payments", "payments_card", day, "csv") as sink:
         sink.header(FEEDS["payments_card"].columns, ",")

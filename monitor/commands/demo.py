@@ -105,12 +105,20 @@ def _print_summary(console: object, data: dict) -> None:
     scores = Table(title="Quality score before (raw) and after (cleansed) cleansing, by source")
     for col in ("source", "raw", "cleansed", "improvement"):
         scores.add_column(col, justify="left" if col == "source" else "right")
+    fmt = lambda v: "-" if v is None else f"{v * 100:.1f}"  # noqa: E731
+    star = []
     for source, stages in data["scores"].items():
         raw, clean = stages.get("raw"), stages.get("cleansed")
-        fmt = lambda v: "-" if v is None else f"{v * 100:.1f}"  # noqa: E731
+        star += [v for stage, v in stages.items() if stage == "star" and v is not None]
+        if raw is None and clean is None:
+            continue  # the star tables have one stage of their own (below)
         delta = "-" if raw is None or clean is None else f"{(clean - raw) * 100:+.1f} pts"
         scores.add_row(source, fmt(raw), fmt(clean), delta)
+    scores.caption = ("cleansed suites also check what cleansing standardised (e.g. placeholder contacts "
+                      "nulled), so a source can score lower after cleansing")
     console.print(scores)  # type: ignore[attr-defined]
+    if star:
+        console.print(f"Star schema (published dimensions and facts): {fmt(star[0])}")  # type: ignore[attr-defined]
     inc = ", ".join(f"{r['status']} {int(r['n'])}" for r in data["incidents"]) or "none"
     alerts = ", ".join(f"{r['kind']}/{r['status']} {int(r['n'])}" for r in data["alerts"]) or "none"
     console.print(f"Incidents: {inc}.  Alerts: {alerts}.")  # type: ignore[attr-defined]

@@ -87,6 +87,28 @@ CASES = {
     ),
     "sum_check": f"{{id: c, type: sum_check, {IV}}}",
     "multiplier_unit": "{id: c, type: multiplier_unit, date: read_date, multiplier: mult, unit: unit}",
+    "rollover_history": (
+        "{id: c, type: rollover, keys: [service_point_id], timestamp: read_date, value: reading, dials: dials, "
+        "history: stg_x, fail_on: rollovers}"
+    ),
+    "unit_level": f"{{id: c, type: unit_level, {IV}, unit: unit, max_average: {{KWH: 50, CCF: 3}}}}",
+    "inactive_meter": (
+        "{id: c, type: inactive_meter, keys: [service_point_id, channel], timestamp: ts, meters: meters_t}"
+    ),
+    "lookup_compare": "{id: c, type: lookup, column: partner_id, to: stg_cis_customer, compare: email, ignore: either}",
+    "lookup_via_filtered": (
+        "{id: c, type: lookup, column: partner_id, filter: {state: TX}, via: acct, via_columns: [partner_id], "
+        "via_links: [customer_no], to: cust, to_columns: [customer_no], to_filter: {status: C}, expect: no_match}"
+    ),
+    "lookup_dates": (
+        "{id: c, type: lookup, column: partner_id, to: acct, compare: ts, op: '<=', to_compare: close_date, "
+        "as_type: date, ignore: either}"
+    ),
+    "group_total": (
+        "{id: c, type: group_total, group_by: [partner_id], total_filter: {record_type: '7'}, "
+        "total_column: total_cents, count_column: amount, detail_filter: {record_type: '6'}, "
+        "detail_column: amount_cents}"
+    ),
     "is_null": "{id: c, type: is_null, column: email, blank_is_null: false}",
     "forbidden_values": "{id: c, type: forbidden_values, column: state, values: [XX, 'N/A']}",
     "matches": "{id: c, type: matches, column: zip, regexes: ['^[0-9]{5}$', '^[0-9]{9}$'], match_on: any}",

@@ -45,3 +45,17 @@ def test_suite_is_valid_for_its_table(path: Path) -> None:
     for dialect in ("duckdb", "postgres", "tsql"):
         plan = compile_suite(suite, dialect, column_types=types, batch="batch_id" in types)
         assert not plan.errors, (dialect, plan.errors)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "tsql"])
+def test_statement_budget_per_dataset_and_batch(dialect: str) -> None:
+    """Issue 5's budget on every shipped suite: one scan for all column and aggregate checks (the sample
+    query, issued only when a row check failed, is the second), and at most one statement per join or
+    window family (duplicates, references, lookup, VEE, reconciliation, custom SQL)."""
+    for path in SUITES:
+        suite = load_suite(path)
+        plan = compile_suite(suite, dialect, column_types=_types(suite.dataset))
+        families = [s.family for s in plan.statements]
+        assert families.count("aggregate") <= 1, (path.name, families)
+        others = [f for f in families if f != "aggregate"]
+        assert len(others) == len(set(others)), (path.name, families)

@@ -1,0 +1,104 @@
+"""The fast splitter for plain delimited text (`loaders.sources.plain`) gives exactly the strict reader's
+frames, and hands everything else to the strict reader (which alone reports problems and rejects)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from loaders.errors import DeliveryError
+from loaders.sources import delivery, plain
+from warehouse.schema.staging import FEEDS
+
+FEED = FEEDS["cis_tariff"]
+HEADER = "|".join(FEED.columns)
+ROW = "|".join(f"v{i}" for i in range(len(FEED.columns)))
+EMPTY_ROW = "|" * (len(FEED.columns) - 1)
+
+CASES = {
+    "lf": f"{HEADER}\n{ROW}\n{ROW}\n",
+    "crlf": f"{HEADER}\r\n{ROW}\r\n{ROW}\r\n",
+    "no final newline": f"{HEADER}\n{ROW}\n{ROW}",
+    "blank lines skipped": f"{HEADER}\n\n{ROW}\n\n\n{ROW}\n",
+    "empty fields": f"{HEADER}\n{EMPTY_ROW}\n{ROW}\n",
+    "header only": f"{HEADER}\n",
+    "spaces kept": f"{HEADER}\n {ROW} \n",
+    "non-ascii": f"{HEADER}\nJosé Núñez{ROW[2:]}\n",
+    "wrong field count": f"{HEADER}\n{ROW}\n{ROW}|extra\n{ROW}\n",
+    "whitespace-only line": f"{HEADER}\n{ROW}\n   \n{ROW}\n",
+    "quoted field": f'{HEADER}\n"a|b"{ROW[2:]}\n',
+    "bare carriage return": f"{HEADER}\n{ROW}\rmore\n",
+}
+
+
+def strict(monkeypatch: pytest.MonkeyPatch, fn, *args):  # noqa: ANN001, ANN202
+    with monkeypatch.context() as m:
+        m.setattr(plain, "is_plain", lambda _text: False)
+        return fn(*args)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fast_split_equals_strict_reader(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    text = CASES[name]
+    path = tmp_path / "cis_tariff_20261001.dat"
+    fast = delivery.read_delimited(path, text, FEED, "|")
+    slow = strict(monkeypatch, delivery.read_delimited, path, text, FEED, "|")
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_fast_path_is_taken_only_for_plain_text() -> None:
+    assert plain.is_plain(CASES["crlf"]) and plain.is_plain(CASES["lf"])
+    assert not plain.is_plain(CASES["quoted field"]) and not plain.is_plain(CASES["bare carriage return"])
+    with pytest.raises(plain.NotPlain):
+        plain.split_body(f"{ROW}\n{ROW}|extra\n".encode(), len(FEED.columns), "|")
+
+
+def test_over_long_field_is_left_to_the_strict_reader(tmp_path: Path) -> None:
+    text = f"{HEADER}\n{'x' * 200_000}{ROW[2:]}\n"
+    with pytest.raises(DeliveryError, match="field larger than"):
+        delivery.read_delimited(tmp_path / "cis_tariff_20261001.dat", text, FEED, "|")
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+@pytest.mark.parametrize("bad_at", [None, 3, 2900])
+def test_streamed_split_hands_over_to_the_strict_reader_mid_file(
+        gzipped: bool, bad_at: int | None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """In small blocks, a bad record after several blocks: the strict reader takes over where the fast one
+    stopped, and the frames together equal the strict reader's alone (same row numbers, same reject)."""
+    monkeypatch.setattr(plain, "BLOCK_BYTES", 4096)
+    rows = [ROW.replace("v0", f"r{i}") for i in range(3000)]
+    if bad_at is not None:
+        rows[bad_at] += "|extra"
+    data = (HEADER + "\r\n" + "\r\n".join(rows) + "\r\n").encode()
+    path = tmp_path / ("cis_tariff_20261001.dat" + (".gz" if gzipped else ""))
+    path.write_bytes(gzip.compress(data) if gzipped else data)
+    encoding, is_plain = delivery.stream_encoding(path, gzipped)
+    assert (encoding, is_plain) == ("utf-8", True)
+    fast = list(delivery.iter_delimited(path, FEED, "|", encoding, gzipped, 700, plain_text=True))
+    slow = list(delivery.iter_delimited(path, FEED, "|", encoding, gzipped, 700, plain_text=False))
+    assert len(fast) > 1
+    pd.testing.assert_frame_equal(pd.concat(fast, ignore_index=True), pd.concat(slow, ignore_index=True))
+    flagged = pd.concat(fast)["__raw__"].notna()
+    assert int(flagged.sum()) == (0 if bad_at is None else 1)
+
+
+def test_stream_scan_sees_quotes_and_bare_carriage_returns(tmp_path: Path) -> None:
+    path = tmp_path / "cis_tariff_20261001.dat"
+    path.write_bytes(f'{HEADER}\n"q"{ROW[2:]}\n'.encode())
+    assert delivery.stream_encoding(path, False) == ("utf-8", False)
+    path.write_bytes(f"{HEADER}\n{ROW}\rx\n".encode())
+    assert delivery.stream_encoding(path, False) == ("utf-8", False)
+    path.write_bytes(f"{HEADER}\n{ROW}\n".encode("utf-8-sig"))
+    assert delivery.stream_encoding(path, False) == ("utf-8-sig", True)
+
+
+def test_streamed_latin1_text_is_transcoded(tmp_path: Path) -> None:
+    path = tmp_path / "cis_tariff_20261001.dat"
+    path.write_bytes(f"{HEADER}\nJosé{ROW[2:]}\n{ROW}\n".encode("latin-1"))
+    encoding, is_plain = delivery.stream_encoding(path, False)
+    assert (encoding, is_plain) == ("latin-1", True)
+    fast = pd.concat(delivery.iter_delimited(path, FEED, "|", encoding, False, 10, plain_text=True))
+    assert fast.iloc[0, 1] == "José" and list(fast["source_row_number"]) == [1, 2]
