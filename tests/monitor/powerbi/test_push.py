@@ -92,14 +92,18 @@ def test_the_limiter_never_allows_more_than_120_requests_a_minute() -> None:
 
 
 def test_posting_is_spaced_by_the_limiter_against_the_real_server(powerbi_server: Any) -> None:
-    client = PushClient(powerbi_server.url, TOKEN, limiter=RateLimiter(limit=3, window=0.3))
+    limiter = RateLimiter(limit=3, window=0.3)
+    client = PushClient(powerbi_server.url, TOKEN, limiter=limiter)
     start = time.monotonic()
+    admitted = []
     for _ in range(7):
         client.post_rows("ds-x", [{"batch_id": 1}])
+        admitted.append(limiter.calls[-1])  # when the limiter let this request go, by its own clock
     assert time.monotonic() - start >= 0.6
-    stamps = [r.at for r in powerbi_server.rows_requests()]
-    for i, t in enumerate(stamps):
-        assert sum(1 for u in stamps[i:] if u - t < 0.29) <= 3
+    assert len(powerbi_server.rows_requests()) == 7
+    # judged by send times: on a loaded machine the server's arrival stamps can bunch up in transit
+    for i, t in enumerate(admitted):
+        assert sum(1 for u in admitted[i:] if u - t < 0.3) <= 3
 
 
 def test_429_is_retried_after_retry_after_and_other_errors_are_reported(powerbi_server: Any) -> None:
