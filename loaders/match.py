@@ -44,6 +44,7 @@ from loaders.bulk import insert_frame
 MAX_PHONE_SHARE = 5
 NAME_SIMILARITY = 90
 MAX_BLOCK = 50
+PAIR_CHUNK = 1_000_000  # candidate pairs scored at a time
 FS_THRESHOLD = 14.0
 # comparison -> (m, u) for agree; disagreement uses (1-m, 1-u); missing on either side contributes 0.
 FS_LEVELS = {"first_exact": (0.88, 0.02), "first_fuzzy": (0.08, 0.03), "last_exact": (0.92, 0.01),
@@ -106,8 +107,9 @@ def _group_edges(df: pd.DataFrame, cols: list[str], rule: str) -> pd.DataFrame:
 
 def _pairs_within(df: pd.DataFrame, key: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Row positions (a, b) of `df` sharing `key` in blocks of 2..MAX_BLOCK rows, a before b in node order,
-    in groups of blocks of one size. Only positions: a pair carries no columns until it is scored (at 2 M
-    customers the probabilistic blocks hold ~39 M pairs; a merge of every column of both sides took 22 GB)."""
+    in chunks of about PAIR_CHUNK pairs from blocks of one size. Only positions: a pair carries no columns
+    until it is scored (at 2 M customers the probabilistic blocks hold ~39 M pairs; a merge of every column
+    of both sides took 22 GB)."""
     keys = df[key].to_numpy(dtype=object)
     has = pd.notna(keys)
     codes = np.full(len(df), -1, dtype=np.int64)
@@ -121,9 +123,11 @@ def _pairs_within(df: pd.DataFrame, key: str) -> Iterator[tuple[np.ndarray, np.n
         first = starts[sizes == size]
         if not len(first):
             continue
-        members = order[first[:, None] + np.arange(size)]  # blocks x size, node order within a block
         i, j = np.triu_indices(size, 1)
-        yield members[:, i].ravel(), members[:, j].ravel()
+        per_chunk = max(1, PAIR_CHUNK // len(i))  # blocks per chunk: a bounded number of pairs in memory
+        for k in range(0, len(first), per_chunk):
+            members = order[first[k:k + per_chunk, None] + np.arange(size)]  # blocks x size, in node order
+            yield members[:, i].ravel(), members[:, j].ravel()
 
 
 def _name(first: np.ndarray, last: np.ndarray) -> list[str]:

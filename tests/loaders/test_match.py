@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -68,3 +69,26 @@ def test_phones_shared_by_more_than_five_records_do_not_link(migrated: Engine, t
     load_file(migrated, path)
     summary = match_customers(migrated)
     assert summary.golden_customers == 6 and "phone_last_name" not in summary.links_by_rule
+
+
+def test_candidate_pairs_are_the_same_in_any_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of 2..MAX_BLOCK rows give every pair once, a before b in node order, however they are chunked;
+    single rows and blocks beyond MAX_BLOCK give none."""
+    from loaders import match
+
+    sizes = {"k1": 1, "k2": 2, "k3": 3, "k7": 7, "big": match.MAX_BLOCK + 1}
+    keys = [k for k, n in sizes.items() for _ in range(n)] + [None, None]
+    df = pd.DataFrame({"node": [f"n{i:03d}" for i in range(len(keys))][::-1], "key": keys})
+
+    def pairs() -> set[tuple[str, str]]:
+        out = set()
+        for a, b in match._pairs_within(df, "key"):
+            out |= set(zip(df["node"].to_numpy()[a], df["node"].to_numpy()[b], strict=True))
+        return out
+
+    whole = pairs()
+    monkeypatch.setattr(match, "PAIR_CHUNK", 1)
+    assert pairs() == whole
+    assert len(whole) == 1 + 3 + 21 and all(a < b for a, b in whole)
+    by_key = dict(zip(df["node"], df["key"], strict=True))
+    assert all(by_key[a] == by_key[b] for a, b in whole) and np.unique([by_key[a] for a, _ in whole]).size == 3
