@@ -37,6 +37,8 @@ def command(customers: int, days: int, start: object, seed: int, workdir: Path, 
     from monitor.demo import DemoOptions, generate_deliveries, replay_days, summary
 
     console = Console(stderr=False)
+    if not console.is_terminal:  # a log or a pipe: rich assumes 80 columns and would cut the row counts short
+        console = Console(stderr=False, width=max(console.width, 120))
     settings = load_settings(warehouse_url, config_file)
     options = DemoOptions(workdir=workdir, customers=customers, days=days,
                           start=start.date() if hasattr(start, "date") else date.fromisoformat(str(start)),

@@ -14,11 +14,13 @@ from warehouse.engine import create_engine
 ROOT = Path(__file__).parents[3]
 
 
-def _demo(tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UTILITYFLOW_")}
+def _demo(tmp_path: Path, url: str, columns: str | None = "160") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UTILITYFLOW_") and k != "COLUMNS"}
+    if columns:
+        env["COLUMNS"] = columns
     return subprocess.run(
         [sys.executable, "-m", "monitor.cli", "demo", "--customers", "40", "--days", "2", "--warehouse", url],
-        capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT), "COLUMNS": "160"},
+        capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
         timeout=600,
     )
 
@@ -34,8 +36,10 @@ def _counts(url: str) -> dict[str, int]:
 
 def test_demo_runs_every_stage_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'demo.duckdb'}"
-    first = _demo(tmp_path, url)
+    first = _demo(tmp_path, url, columns=None)  # as in a CI log or a pipe: no terminal, no COLUMNS
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    table = first.stdout[first.stdout.index("Batches by source"):first.stdout.index("Golden customers")]
+    assert "…" not in table, table  # no row count or header cut short
     for text in ("1. generate", "2. init", "3. replay", "Batches by source", "Golden customers",
                  "before (raw) and after (cleansed)", "4. report", "5. console", "utilityflow dashboard"):
         assert text in first.stdout, text
