@@ -210,8 +210,8 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
         with unit():
             batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
                                                         "encoding": result.encoding}).scalar())
+            _LIVE.add(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
         result.batch_id = batch_id
-        _LIVE.add(batch_id)
         try:
             _stream_batch(conn, unit, result, path, name, audit, tz, fail_after_staging, plain_text, batch_id)
         except BaseException:
@@ -278,7 +278,9 @@ def discard_interrupted(engine: Engine) -> list[int]:
     """Undo batches a killed load left `running` (DuckDB's chunked batches; see `_load_streamed`): their
     rows are deleted and the audit row says `failed`, so the file loads again on the next run. Returns the
     batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
-    not loading belongs to no one."""
+    not loading belongs to no one. Called where a process starts loading (`load_directory`/`load_files`,
+    the scheduler), before any load of its own; until then readers skip `running` batches
+    (`loaders.star.UNPUBLISHED`, matching, scoring)."""
     if engine.dialect.name != "duckdb":
         return []
     with connect_checked(engine) as conn, conn.begin():

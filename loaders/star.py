@@ -15,6 +15,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 LATEST = "ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY batch_id DESC, source_row_number DESC) = 1"
+# Rows of a batch another load is still writing (on DuckDB a large file commits chunk by chunk under a
+# `running` audit row, see loaders.batch._load_streamed) are not data yet: every cross-batch read skips them.
+UNPUBLISHED = "SELECT batch_id FROM dim_batch WHERE status = 'running' AND batch_id <> :b"
+
+
+def _published(alias: str) -> str:
+    return f"{alias}.batch_id NOT IN ({UNPUBLISHED})"
 
 
 def _hash(cols: list[str]) -> str:
@@ -57,7 +64,7 @@ def infer(conn: sa.Connection, dim: str, key: str, keys_sql: str, batch_id: int,
 
 def _latest(table: str, key: str, cols: str, where: str = "batch_id = :b") -> str:
     return (f"SELECT {cols} FROM (SELECT t.*, {LATEST.format(key=key)} AS uf_last FROM {table} t WHERE "
-            f"{key} IN (SELECT {key} FROM {table} WHERE {where})) x WHERE uf_last")
+            f"{_published('t')} AND {key} IN (SELECT {key} FROM {table} WHERE {where})) x WHERE uf_last")
 
 
 def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: str, cols: list[str],
@@ -111,9 +118,11 @@ def _premise(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     touched = ("SELECT premise_id_std FROM cln_cis_premise WHERE batch_id = :b UNION "
                "SELECT premise_id_std FROM cln_gis_premise WHERE batch_id = :b")
     cis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_cis_premise t WHERE premise_id_std IN ({touched})) x WHERE rn = 1")
+           f"source_row_number DESC) AS rn FROM cln_cis_premise t WHERE {_published('t')} AND premise_id_std IN "
+           f"({touched})) x WHERE rn = 1")
     gis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_gis_premise t WHERE premise_id_std IN ({touched})) x WHERE rn = 1")
+           f"source_row_number DESC) AS rn FROM cln_gis_premise t WHERE {_published('t')} AND premise_id_std IN "
+           f"({touched})) x WHERE rn = 1")
     src = (f"SELECT k.premise_id_std AS premise_id, g.gis_facility_id, COALESCE(c.address_std, g.address_std) AS "
            "address_std, COALESCE(c.unit_std, g.unit_std) AS unit_std, COALESCE(c.city_std, g.city_std) AS city, "
            "COALESCE(c.state_std, g.state_std) AS state, COALESCE(c.zip5, g.zip5) AS zip5, COALESCE(c.zip4, g.zip4) "
@@ -144,7 +153,8 @@ def _service_point(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
 
     def latest(t: str) -> str:
         return ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY service_point_id_std ORDER BY batch_id "
-                f"DESC, source_row_number DESC) AS rn FROM {t} t WHERE service_point_id_std IN ({touched})) x "
+                f"DESC, source_row_number DESC) AS rn FROM {t} t WHERE {_published('t')} AND service_point_id_std IN "
+                f"({touched})) x "
                 "WHERE rn = 1")
     src = ("SELECT k.service_point_id_std AS service_point_id, COALESCE(c.premise_id_std, g.premise_id_std) AS "
            "premise_id, c.commodity_std AS commodity, g.transformer_id, g.feeder_id, g.latitude, g.longitude "
@@ -219,7 +229,7 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
              "i.interval_end_utc ORDER BY i.batch_id DESC, i.source_row_number DESC) AS rn FROM cln_mdm_interval i "
              f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
              "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
-             f"AND k.usage_day = {i_day}")
+             f"AND k.usage_day = {i_day} WHERE {_published('i')}")
     sql = (
         "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
         "r.service_point_id_std AS service_point_id, "

@@ -280,6 +280,7 @@ def run_once(settings: Settings, *, config: ScheduleConfig | None = None, config
     at = now or datetime.now(UTC)
     outcomes = []
     with exclusive(engine, "scheduler", config.lock_dir, wait_seconds), _instance_kept_open(engine):
+        _discard_interrupted_loads(engine)
         for job in config.jobs:
             if not job.enabled:
                 continue
@@ -289,6 +290,16 @@ def run_once(settings: Settings, *, config: ScheduleConfig | None = None, config
                 continue
             outcomes.append(run_job(engine, settings, config, job, slot, steps))
     return outcomes
+
+
+def _discard_interrupted_loads(engine: Engine) -> None:
+    """Before any job of this scheduler loads: undo what a killed earlier process left half-loaded."""
+    from loaders.batch import discard_interrupted
+    from monitor.scoring import has_table
+
+    if has_table(engine, "dim_batch"):
+        for batch_id in discard_interrupted(engine):
+            _event("interrupted_batch_discarded", batch=batch_id, level=logging.WARNING)
 
 
 @contextmanager
@@ -320,6 +331,7 @@ def serve(settings: Settings, *, config: ScheduleConfig | None = None, config_fi
     engine = _engine(settings)
     stop = threading.Event()
     with exclusive(engine, "scheduler", config.lock_dir, wait_seconds) as lock:
+        _discard_interrupted_loads(engine)
         scheduler = BlockingScheduler(
             timezone=config.timezone, executors={"default": ThreadPoolExecutor(max_workers=max(2, len(jobs)))},
             job_defaults={"misfire_grace_time": config.misfire_grace_time, "coalesce": config.coalesce,

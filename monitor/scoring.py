@@ -61,11 +61,8 @@ def score(
     A dataset without a batch column is checked whole: `whole_tables="always"` measures it now (a suite
     the user named), `"when_new_data"` only when it was never scored or a batch loaded since it last was —
     so scoring the same deliveries twice changes nothing."""
-    from loaders.batch import discard_interrupted
     from monitor.store import store_runs
 
-    if has_table(engine, "dim_batch"):
-        discard_interrupted(engine)  # a killed load's partial batch must not be scored as data
     mart = has_mart(engine)
     scored: list[tuple[Suite, RunResult]] = []
     for suite in suites:
@@ -100,6 +97,9 @@ def pending_batches(
             present = [b for (b,) in conn.execute(query) if b is not None]
         except sa.exc.DBAPIError:
             return [] if only is not None else [None]  # no batch column: the whole table
+        if table_exists(conn, "dim_batch", None):  # a batch still loading (or a killed load's rows): not data yet
+            running = set(conn.execute(sa.text("SELECT batch_id FROM dim_batch WHERE status = 'running'")).scalars())
+            present = [b for b in present if b not in running]
         if not has_mart:
             return sorted(present)
         fact = sa.table("fact_data_quality", sa.column("batch_id"), sa.column("dataset_name"), sa.column("stage"))

@@ -1,0 +1,170 @@
+"""A batch that is still loading is not data. On DuckDB a large file commits chunk by chunk under a
+`running` audit row (loaders.batch._load_streamed); until it is published, matching, star publishes of
+other batches and scoring must not read its rows, and what a killed load left is removed by the next
+process that loads (the CLI or the scheduler) before anything else."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from loaders import batch
+from loaders.errors import LoaderError
+from loaders.match import match_customers
+from warehouse.engine import create_engine
+from warehouse.migrate import migrate
+
+ROOT = Path(__file__).parents[2]
+CUSTOMER_HEADER = ("partner_id|record_action|customer_type|full_name|email|phone|mail_street|mail_unit|mail_city|"
+                   "mail_state|mail_zip|birth_date|move_in_date|created_on|changed_on")
+PREMISE_HEADER = "premise_id|record_action|street|unit|city|state|zip|premise_type|created_on"
+GIS_HEADER = "gis_facility_id,premise_id,street,unit,city,state,zip,transformer_id,feeder_id,geometry_wkt"
+
+
+def _customers(path: Path, ids: range) -> Path:
+    rows = [f"{i:010d}|I|P|LAST{i} FIRST{i}|p{i}@mail.com|(512) 555-{i:04d}|{i} N Main St||Austin|TX|78701|"
+            "19800101|20200101|20200101|00000000" for i in ids]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([CUSTOMER_HEADER, *rows]) + "\n")
+    return path
+
+
+def _premises(path: Path, street: str) -> Path:
+    rows = [f"{i:010d}|I|{i} {street}||Austin|TX|78701|RES|20200101" for i in range(101, 106)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([PREMISE_HEADER, *rows]) + "\n")
+    return path
+
+
+def _gis(path: Path) -> Path:
+    rows = [f"GF{i},{i:010d},{i} Main St,,Austin,TX,78701,T1,F1,POINT (-97.74 30.27)" for i in range(101, 106)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([GIS_HEADER, *rows]) + "\n")
+    return path
+
+
+@pytest.fixture
+def duck(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    migrate(engine)
+    with engine.connect():  # one instance for every thread, as the scheduler keeps it
+        yield engine
+    engine.dispose()
+
+
+def _held_while_running(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Every file chunked; a load in a worker thread stops after its chunks are committed (batch `running`)
+    until `go`, then fails (which deletes what it committed). Loads in the test's own thread run as usual."""
+    staged, go = threading.Event(), threading.Event()
+    monkeypatch.setattr(batch, "STREAM_BYTES", -1)
+    monkeypatch.setattr(batch, "CHUNK_ROWS", 5)
+    conserve = batch._check_conservation
+
+    def hold(*a: object, **k: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return conserve(*a, **k)  # type: ignore[arg-type]
+        staged.set()
+        go.wait(30)
+        raise LoaderError("failing on purpose after the chunks were committed")
+
+    monkeypatch.setattr(batch, "_check_conservation", hold)
+    return staged, go
+
+
+def _scalar(engine: Engine, sql: str) -> object:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(sql)).scalar()
+
+
+def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from checks.suite import parse_suite
+    from monitor.scoring import pending_batches
+
+    staged, go = _held_while_running(monkeypatch)
+    results: list[batch.BatchResult] = []
+    job = threading.Thread(target=lambda: results.append(
+        batch.load_file(duck, _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21)))))
+    job.start()
+    try:
+        assert staged.wait(60), "the load never reached its last transaction"
+        assert _scalar(duck, "SELECT COUNT(*) FROM cln_cis_customer") == 20  # committed, but `running`
+        summary = match_customers(duck, None)  # another job's check step
+        suite = parse_suite("dataset: cln_cis_customer\nstage: cleansed\nchecks:\n"
+                            "  - {id: rows, type: row_count, min: 1}\n", "s.yml")
+        pending = pending_batches(duck, suite, has_mart=True)
+    finally:
+        go.set()
+        job.join(60)
+    assert summary.records == 0 and summary.golden_customers == 0
+    assert pending == []
+    assert results[0].status == "failed"
+    for table in ("cln_cis_customer", "customer_xref", "dim_customer"):
+        assert _scalar(duck, f"SELECT COUNT(*) FROM {table}") == 0, table
+
+
+def test_a_publish_does_not_take_attributes_from_a_batch_still_loading(duck: Engine, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
+    staged, go = _held_while_running(monkeypatch)
+    job = threading.Thread(target=batch.load_file,
+                           args=(duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")))
+    job.start()
+    try:
+        assert staged.wait(60)
+        gis = batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv"))
+    finally:
+        go.set()
+        job.join(60)
+    assert gis.status == "loaded", gis.message
+    # the GIS publish re-reads CIS's latest premise rows: the published ones, not the batch still loading
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 0
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%OLD%'") == 5
+
+
+KILLED_CHILD = """
+import os, sys
+from loaders import batch
+from warehouse.engine import create_engine
+batch.STREAM_BYTES, batch.CHUNK_ROWS = -1, 5
+batch._check_conservation = lambda *a, **k: os._exit(9)  # killed after its chunks were committed
+batch.load_file(create_engine("duckdb:///" + sys.argv[1]), sys.argv[2])
+"""
+
+
+def test_the_scheduler_removes_a_killed_load_before_its_first_job(tmp_path: Path) -> None:
+    from monitor.schedule_config import JobConfig, ScheduleConfig
+    from monitor.scheduler import JobSteps, run_once
+    from monitor.settings import Settings
+
+    db = tmp_path / "w.duckdb"
+    engine = create_engine(f"duckdb:///{db}")
+    migrate(engine)
+    engine.dispose()
+    killed = _customers(tmp_path / "drop" / "cis" / "cis_customer_20260105.dat", range(1, 21))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, "-c", KILLED_CHILD, str(db), str(killed)], env=env,
+                          cwd=ROOT).returncode == 9
+    engine = create_engine(f"duckdb:///{db}")
+    assert _scalar(engine, "SELECT status FROM dim_batch") == "running"
+    assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 20
+
+    empty = tmp_path / "drop" / "nothing"
+    empty.mkdir()
+    job = JobConfig(name="cis", source="cis", drop_folder=empty, cron="0 6 * * *")
+    run_once(Settings(), config=ScheduleConfig(jobs=(job,), lock_dir=str(tmp_path)),
+             steps=JobSteps(load=lambda *_a: None, check=lambda *_a: None),
+             now=datetime(2026, 3, 2, 7, 0, tzinfo=UTC), engine=engine)
+    assert _scalar(engine, "SELECT status FROM dim_batch") == "failed"
+    assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 0
+    assert _scalar(engine, "SELECT COUNT(*) FROM stg_cis_customer") == 0
+    engine.dispose()
