@@ -115,7 +115,7 @@ load_directory(create_engine("duckdb:///" + sys.argv[1]), sys.argv[2])
 def test_sigkill_during_a_chunked_batch_is_undone_before_the_next_load(
         corpus: tuple[Path, Path, dict[str, int]], tmp_path: Path) -> None:
     """On DuckDB a large file commits chunk by chunk under a `running` batch. Killed mid-way, its rows are
-    there but the batch is `running`; the next load (or check) removes them first, and then completes the
+    there but the batch is `running`; the next load (or scheduler) removes them first, and then completes the
     load to the same warehouse an uninterrupted run gives."""
     from loaders.batch import discard_interrupted
 
