@@ -179,47 +179,35 @@ def rollover_series(ctx: SqlContext, src: exp.Expr, m: Metric, rid: exp.Expr | N
     return template(ctx, sql, subs)
 
 
+# A decrease is a rollover when the previous read was near the register's top and the new one near zero.
+_ROLLOVER_SELECT = """
+    SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
+           CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
+           CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
+                THEN 1 ELSE 0 END AS rollovers"""
+
+
 def rollover(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
     dials = m.option("dials")
+    subs = {"__high": _n(float(m.option("high_pct", 90)) / 100), "__low": _n(float(m.option("low_pct", 10)) / 100)}
     if m.option("history"):
-        sql = """
-            SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
-                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
-                        THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
-                   CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
-                        THEN 1 ELSE 0 END AS rollovers
-            FROM __series AS r WHERE prev IS NOT NULL"""
-        subs = {
-            "__series": rollover_series(ctx, src, m).subquery("r"),
-            "__high": _n(float(m.option("high_pct", 90)) / 100),
-            "__low": _n(float(m.option("low_pct", 10)) / 100),
-        }
-        failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
-        return Units(template(ctx, sql, subs), ("reads", "bad_decreases", "rollovers"), failed)
-    sql = """
-        SELECT k, CONCAT_WS('>', CAST(prev AS VARCHAR), CAST(cur AS VARCHAR)) AS v, 1 AS reads,
-               CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
-                    THEN 0 WHEN prev > cur THEN 1 ELSE 0 END AS bad_decreases,
-               CASE WHEN prev > cur AND prev >= __high * POWER(10, dials) AND cur <= __low * POWER(10, dials)
-                    THEN 1 ELSE 0 END AS rollovers
-        FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev,
-                     __dials AS dials FROM __src) AS r
-        WHERE prev IS NOT NULL"""
-    q = template(
-        ctx,
-        sql,
-        {
+        sql = _ROLLOVER_SELECT + " FROM __series AS r WHERE prev IS NOT NULL"
+        subs["__series"] = rollover_series(ctx, src, m).subquery("r")
+    else:
+        sql = _ROLLOVER_SELECT + """
+            FROM (SELECT __key AS k, __v AS cur, LAG(__v) OVER (PARTITION BY __key ORDER BY __ts, __v) AS prev,
+                         __dials AS dials FROM __src) AS r
+            WHERE prev IS NOT NULL"""
+        subs.update({
             "__key": _key(ctx, m),
             "__ts": _ts(ctx, m),
             "__v": _num(ctx, m.option("value")),
             "__src": src,
             "__dials": _num(ctx, dials) if isinstance(dials, str) else _n(int(dials)),
-            "__high": _n(float(m.option("high_pct", 90)) / 100),
-            "__low": _n(float(m.option("low_pct", 10)) / 100),
-        },
-    )
+        })
     failed = "rollovers" if m.option("fail_on") == "rollovers" else "bad_decreases"
-    return Units(q, ("reads", "bad_decreases", "rollovers"), failed)
+    return Units(template(ctx, sql, subs), ("reads", "bad_decreases", "rollovers"), failed)
 
 
 def sum_check(ctx: SqlContext, src: exp.Expr, m: Metric) -> Units:
