@@ -111,7 +111,9 @@ def evaluate(engine: Engine, out_dir: str | Path) -> Evaluation:
                     done += r in got and _same(got[r], want)
             ev.repair_accuracy[name] = (done, total)
         file_of = {b: f for f, b in batch_of.items()}
-        q = conn.execute(sa.text("SELECT batch_id, source_row_number, reason_code FROM quarantine")).all()
+        q = conn.execute(sa.text(  # a batch still loading (or killed) has not quarantined anything yet
+            "SELECT batch_id, source_row_number, reason_code FROM quarantine WHERE batch_id IN "
+            "(SELECT batch_id FROM dim_batch WHERE status = 'loaded')")).all()
         ev.quarantined_rows = len(q)
         ev.clean_rows_quarantined = sum(1 for b, r, _ in q if (file_of.get(b), int(r)) not in defect_rows)
         xref = pd.read_sql(sa.text("SELECT source, source_key, golden_customer_id FROM customer_xref WHERE is_current"),
