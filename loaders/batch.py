@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import threading
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -210,7 +211,8 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
         with unit():
             batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
                                                         "encoding": result.encoding}).scalar())
-            _LIVE.add(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
+            with _LIVE_CHANGED:  # before its `running` row is visible to another thread's discard_interrupted
+                _LIVE.add(batch_id)
         result.batch_id = batch_id
         try:
             _stream_batch(conn, unit, result, path, name, audit, tz, fail_after_staging, plain_text, batch_id)
@@ -221,7 +223,9 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
                     conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
             raise
         finally:
-            _LIVE.discard(batch_id)
+            with _LIVE_CHANGED:
+                _LIVE.discard(batch_id)
+                _LIVE_CHANGED.notify_all()
 
 
 def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
@@ -265,6 +269,14 @@ def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchRes
 
 # Batches this process is loading right now (their `running` rows are not an interrupted load's leftovers).
 _LIVE: set[int] = set()
+_LIVE_CHANGED = threading.Condition()
+
+
+def wait_for_chunked_loads(timeout: float | None = None) -> bool:
+    """Block until no chunked load of this process is mid-way (False on timeout). Cross-table work —
+    matching, checks that read other datasets — waits here, so it never sees half a batch."""
+    with _LIVE_CHANGED:
+        return _LIVE_CHANGED.wait_for(lambda: not _LIVE, timeout)
 
 
 def _discard(conn: sa.Connection, feed: str, batch_id: int) -> None:
@@ -346,7 +358,9 @@ def _cleanse_rows(conn: sa.Connection, batch_id: int, feed_name: str, good: pd.D
 
 def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: int, counts: _Counts,
             audit: dict) -> None:
-    star.publish(conn, result.feed, batch_id, audit["started_at"])
+    # versions take effect when they are published, not when the load began: a long load publishing after a
+    # shorter one that started later must not close that one's versions before they began
+    star.publish(conn, result.feed, batch_id, _now())
     loaded, quarantined, merged = counts.loaded, counts.quarantined, counts.merged
     result.rows_read, result.rows_loaded = rows_read, loaded
     result.rows_quarantined, result.rows_merged = quarantined, merged

@@ -324,11 +324,11 @@ def _write_xref(conn: sa.Connection, df: pd.DataFrame, ts: datetime, batch_id: i
 
 _PAIRS = """
 INSERT INTO match_pair (source_a, key_a, source_b, key_b, match_rule, match_score)
-SELECT SUBSTRING(lo, 1, STRPOS(lo, ':') - 1), SUBSTRING(lo, STRPOS(lo, ':') + 1, 64),
-       SUBSTRING(hi, 1, STRPOS(hi, ':') - 1), SUBSTRING(hi, STRPOS(hi, ':') + 1, 64), rule, score
-FROM (SELECT lo, hi, rule, score, ROW_NUMBER() OVER (PARTITION BY lo, hi ORDER BY seq) AS rn
-      FROM (SELECT CASE WHEN a < b THEN a ELSE b END AS lo, CASE WHEN a < b THEN b ELSE a END AS hi, rule, score,
-                   seq FROM uf_edge) AS e) AS p
+SELECT SUBSTRING(lo, 1, STRPOS(lo, ':') - 1), SUBSTRING(lo, STRPOS(lo, ':') + 1, LENGTH(lo)),
+       SUBSTRING(hi, 1, STRPOS(hi, ':') - 1), SUBSTRING(hi, STRPOS(hi, ':') + 1, LENGTH(hi)), match_rule, score
+FROM (SELECT lo, hi, match_rule, score, ROW_NUMBER() OVER (PARTITION BY lo, hi ORDER BY seq) AS rn
+      FROM (SELECT CASE WHEN a < b THEN a ELSE b END AS lo, CASE WHEN a < b THEN b ELSE a END AS hi, match_rule,
+                   score, seq FROM uf_edge) AS e) AS p
 WHERE rn = 1
 """
 
@@ -341,9 +341,9 @@ def _write_pairs(conn: sa.Connection, edges: pd.DataFrame) -> None:
         return
     conn.execute(sa.text("DROP TABLE IF EXISTS uf_edge"))
     conn.execute(sa.text("CREATE TEMPORARY TABLE uf_edge (seq BIGINT, a VARCHAR(100), b VARCHAR(100), "
-                         "rule VARCHAR(64), score FLOAT)"))
+                         "match_rule VARCHAR(64), score DOUBLE PRECISION)"))
     insert_frame(conn, "uf_edge", pd.DataFrame({"seq": np.arange(len(edges)), "a": edges["a"].to_numpy(),
-                                                "b": edges["b"].to_numpy(), "rule": edges["rule"].to_numpy(),
+                                                "b": edges["b"].to_numpy(), "match_rule": edges["rule"].to_numpy(),
                                                 "score": edges["score"].astype(float).to_numpy()}))
     conn.execute(sa.text(_PAIRS))
     conn.execute(sa.text("DROP TABLE uf_edge"))

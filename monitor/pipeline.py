@@ -25,9 +25,13 @@ def load_step(engine: Engine, delivery: Delivery, settings: Settings) -> int | N
 
 def check_step(engine: Engine, batch_ids: list[int], settings: Settings) -> int | None:
     """Score the given batches; the DQ run id (None when no suite had anything to score)."""
+    from loaders.batch import wait_for_chunked_loads
     from loaders.match import is_stale, match_customers
     from monitor.scoring import score, shipped_suites
 
+    # jobs run in threads: another job's large file may be mid-way (committed chunks, not yet published);
+    # matching and the checks that read other datasets must not see half of it
+    wait_for_chunked_loads()
     if batch_ids and is_stale(engine):
         match_customers(engine, max(batch_ids))
     return score(engine, shipped_suites(), only_batches=set(batch_ids), trigger="schedule").run_id

@@ -54,6 +54,12 @@ def command(
     engine = warehouse_engine(load_settings(warehouse_url, config_file))
     if store and not has_mart(engine):
         click.echo("note: the DQ mart does not exist (run `utilityflow init`); results are not stored", err=True)
+    elif store:  # a process that writes the warehouse first undoes what a killed load left half-loaded
+        from loaders.batch import discard_interrupted
+
+        for batch_id in discard_interrupted(engine):
+            click.echo(f"note: batch {batch_id} was left half-loaded by a killed load; its rows were removed and "
+                       "the file loads again on the next `utilityflow load`", err=True)
     # A suite the user named is measured now; the default sweep scores only what is new.
     named = bool(suite_files) or dataset is not None
     outcome = score(engine, suites, batch=batch, store=store, whole_tables="always" if named else "when_new_data")

@@ -61,9 +61,10 @@ def duck(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _held_while_running(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+def _held_while_running(monkeypatch: pytest.MonkeyPatch, fail: bool = True) -> tuple[threading.Event, threading.Event]:
     """Every file chunked; a load in a worker thread stops after its chunks are committed (batch `running`)
-    until `go`, then fails (which deletes what it committed). Loads in the test's own thread run as usual."""
+    until `go`, then fails (which deletes what it committed) or, with `fail=False`, publishes. Loads in the
+    test's own thread run as usual."""
     staged, go = threading.Event(), threading.Event()
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     monkeypatch.setattr(batch, "CHUNK_ROWS", 5)
@@ -74,6 +75,8 @@ def _held_while_running(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Even
             return conserve(*a, **k)  # type: ignore[arg-type]
         staged.set()
         go.wait(30)
+        if not fail:
+            return conserve(*a, **k)  # type: ignore[arg-type]
         raise LoaderError("failing on purpose after the chunks were committed")
 
     monkeypatch.setattr(batch, "_check_conservation", hold)
@@ -131,6 +134,42 @@ def test_a_publish_does_not_take_attributes_from_a_batch_still_loading(duck: Eng
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%OLD%'") == 5
 
 
+def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long CIS load that began before a GIS load but publishes after it: its premise versions must start
+    after the GIS ones (stamped with the load's start they would end before they began)."""
+    assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
+    monkeypatch.setattr(batch, "STREAM_BYTES", -1)
+    staged, go = threading.Event(), threading.Event()
+    read_part = batch._read_part
+
+    def hold(*a: object, **k: object) -> object:  # the CIS load's chunks are staged; cleansing waits
+        if threading.current_thread() is not threading.main_thread():
+            staged.set()
+            go.wait(30)
+        return read_part(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "_read_part", hold)
+    results: list[batch.BatchResult] = []
+    job = threading.Thread(target=lambda: results.append(batch.load_file(
+        duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St"))))
+    job.start()
+    try:
+        assert staged.wait(60)
+        monkeypatch.setattr(batch, "STREAM_BYTES", 64 << 20)
+        assert batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv")).status == "loaded"
+    finally:
+        go.set()
+        job.join(60)
+    assert results[0].status == "loaded", results[0].message
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 5
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE effective_to < effective_from") == 0
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise a JOIN dim_premise b ON a.premise_id = b.premise_id "
+                         "AND a.premise_sk < b.premise_sk AND a.effective_from < COALESCE(b.effective_to, "
+                         "TIMESTAMP '9999-12-31') AND b.effective_from < COALESCE(a.effective_to, "
+                         "TIMESTAMP '9999-12-31')") == 0  # no two versions of a premise overlap
+
+
 KILLED_CHILD = """
 import os, sys
 from loaders import batch
@@ -167,4 +206,55 @@ def test_the_scheduler_removes_a_killed_load_before_its_first_job(tmp_path: Path
     assert _scalar(engine, "SELECT status FROM dim_batch") == "failed"
     assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 0
     assert _scalar(engine, "SELECT COUNT(*) FROM stg_cis_customer") == 0
+    engine.dispose()
+
+
+def test_the_check_step_waits_for_a_chunked_load_in_another_job(duck: Engine, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler runs jobs in threads: a check step (matching, checks reading other datasets) starting
+    while another job's large file is mid-way waits for it, then matches what it published."""
+    from monitor.pipeline import check_step
+    from monitor.settings import Settings
+
+    staged, go = _held_while_running(monkeypatch, fail=False)
+    job = threading.Thread(target=batch.load_file,
+                           args=(duck, _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21))))
+    job.start()
+    checked = threading.Event()
+    assert staged.wait(60)
+    assert not batch.wait_for_chunked_loads(timeout=0.2)
+    monkeypatch.setattr("monitor.scoring.shipped_suites", lambda: [])
+    checker = threading.Thread(target=lambda: (check_step(duck, [1], Settings()), checked.set()))
+    checker.start()
+    try:
+        assert not checked.wait(1.0), "the check step ran while a chunked load was mid-way"
+    finally:
+        go.set()
+        job.join(60)
+        checker.join(60)
+    assert checked.is_set() and batch.wait_for_chunked_loads(timeout=0)
+    assert _scalar(duck, "SELECT COUNT(*) FROM customer_xref WHERE is_current") == 20
+
+
+def test_check_removes_a_killed_load_before_scoring(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    db = tmp_path / "w.duckdb"
+    engine = create_engine(f"duckdb:///{db}")
+    migrate(engine)
+    engine.dispose()
+    killed = _customers(tmp_path / "drop" / "cis" / "cis_customer_20260105.dat", range(1, 21))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, "-c", KILLED_CHILD, str(db), str(killed)], env=env,
+                          cwd=ROOT).returncode == 9
+    suite = tmp_path / "customers.cleansed.yml"
+    suite.write_text("dataset: cln_cis_customer\nstage: cleansed\nchecks:\n  - {id: rows, type: row_count, min: 1}\n")
+    result = CliRunner().invoke(cli, ["check", "--suite", str(suite), "--warehouse", f"duckdb:///{db}"])
+    assert "left half-loaded by a killed load" in result.output, result.output
+    engine = create_engine(f"duckdb:///{db}")
+    assert _scalar(engine, "SELECT status FROM dim_batch") == "failed"
+    assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 0
+    assert _scalar(engine, "SELECT COUNT(*) FROM fact_data_quality") == 0  # nothing scored: the batch is gone
     engine.dispose()
