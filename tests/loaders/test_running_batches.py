@@ -180,11 +180,9 @@ batch.load_file(create_engine("duckdb:///" + sys.argv[1]), sys.argv[2])
 """
 
 
-def test_the_scheduler_removes_a_killed_load_before_its_first_job(tmp_path: Path) -> None:
-    from monitor.schedule_config import JobConfig, ScheduleConfig
-    from monitor.scheduler import JobSteps, run_once
-    from monitor.settings import Settings
-
+@pytest.fixture
+def killed_load(tmp_path: Path) -> Path:
+    """A DuckDB file whose chunked customer load was killed after its chunks committed."""
     db = tmp_path / "w.duckdb"
     engine = create_engine(f"duckdb:///{db}")
     migrate(engine)
@@ -193,6 +191,15 @@ def test_the_scheduler_removes_a_killed_load_before_its_first_job(tmp_path: Path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", KILLED_CHILD, str(db), str(killed)], env=env,
                           cwd=ROOT).returncode == 9
+    return db
+
+
+def test_the_scheduler_removes_a_killed_load_before_its_first_job(killed_load: Path, tmp_path: Path) -> None:
+    from monitor.schedule_config import JobConfig, ScheduleConfig
+    from monitor.scheduler import JobSteps, run_once
+    from monitor.settings import Settings
+
+    db = killed_load
     engine = create_engine(f"duckdb:///{db}")
     assert _scalar(engine, "SELECT status FROM dim_batch") == "running"
     assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 20
@@ -236,19 +243,12 @@ def test_the_check_step_waits_for_a_chunked_load_in_another_job(duck: Engine, tm
     assert _scalar(duck, "SELECT COUNT(*) FROM customer_xref WHERE is_current") == 20
 
 
-def test_check_removes_a_killed_load_before_scoring(tmp_path: Path) -> None:
+def test_check_removes_a_killed_load_before_scoring(killed_load: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from monitor.cli import cli
 
-    db = tmp_path / "w.duckdb"
-    engine = create_engine(f"duckdb:///{db}")
-    migrate(engine)
-    engine.dispose()
-    killed = _customers(tmp_path / "drop" / "cis" / "cis_customer_20260105.dat", range(1, 21))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    assert subprocess.run([sys.executable, "-c", KILLED_CHILD, str(db), str(killed)], env=env,
-                          cwd=ROOT).returncode == 9
+    db = killed_load
     suite = tmp_path / "customers.cleansed.yml"
     suite.write_text("dataset: cln_cis_customer\nstage: cleansed\nchecks:\n  - {id: rows, type: row_count, min: 1}\n")
     result = CliRunner().invoke(cli, ["check", "--suite", str(suite), "--warehouse", f"duckdb:///{db}"])
