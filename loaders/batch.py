@@ -45,6 +45,11 @@ DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
 # Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): partition on it.
 PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_point_id"}
 
+# DuckDB commits optimistically: a batch whose transaction updates dimension rows that another job's batch
+# published in the meantime (the scheduler runs jobs in threads) is refused at commit; it is run again.
+_WRITE_CONFLICT = "Conflict on update"
+CONFLICT_RETRIES = 2
+
 # Keys on which two different rows of one batch conflict (MDM re-sends).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
                   "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
@@ -138,22 +143,27 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
                 conn.execute(_BATCH_INSERT, {**audit, "status": "skipped", "finished_at": _now(),
                                              "message": result.message, "dup": int(prior)})
                 return result
-        try:
-            if feed.format in DELIMITERS and size > STREAM_BYTES:
-                result.encoding, plain_text = stream_encoding(path, name.gzipped)
-                _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
-            else:
-                _, parsed = parse_file(path)
-                result.encoding = parsed.encoding
-                with conn.begin():
-                    _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
-        except LoaderError as e:
-            result.status, result.message = "failed", str(e)
-        except Exception as e:  # a driver error or a bug: still one clear line, and the batch is rolled back
-            first = str(getattr(e, "orig", None) or e).strip().splitlines()
-            result.status = "failed"
-            result.message = (f"{path.name}: load failed ({type(e).__name__}: {first[0] if first else ''}); "
-                              "rolled back")
+        for attempt in range(1 + CONFLICT_RETRIES):
+            result = BatchResult(str(path), feed.source, feed.name, "running")
+            try:
+                if feed.format in DELIMITERS and size > STREAM_BYTES:
+                    result.encoding, plain_text = stream_encoding(path, name.gzipped)
+                    _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
+                else:
+                    _, parsed = parse_file(path)
+                    result.encoding = parsed.encoding
+                    with conn.begin():
+                        _load_parsed(conn, result, parsed, audit, tz, fail_after_staging)
+            except LoaderError as e:
+                result.status, result.message = "failed", str(e)
+            except Exception as e:  # a driver error or a bug: still one clear line, and the batch is rolled back
+                first = str(getattr(e, "orig", None) or e).strip().splitlines()
+                if attempt < CONFLICT_RETRIES and first and _WRITE_CONFLICT in first[0]:
+                    continue  # nothing of the attempt was kept: run it again on the data as it is now
+                result.status = "failed"
+                result.message = (f"{path.name}: load failed ({type(e).__name__}: {first[0] if first else ''}); "
+                                  "rolled back")
+            break
         if result.status == "failed":
             with conn.begin():
                 conn.execute(_BATCH_INSERT, {**audit, "status": "failed", "finished_at": _now(),

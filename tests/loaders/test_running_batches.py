@@ -170,6 +170,29 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
                          "TIMESTAMP '9999-12-31')") == 0  # no two versions of a premise overlap
 
 
+def test_a_batch_refused_for_a_write_conflict_runs_again(duck: Engine, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB refuses the commit of a transaction that updates rows another transaction changed since it
+    began (here: the CIS premise file's last transaction, open while a GIS batch publishes the same
+    premises). The refused batch kept nothing, so it is loaded again and publishes."""
+    assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
+    staged, go = _held_while_running(monkeypatch, fail=False)
+    results: list[batch.BatchResult] = []
+    job = threading.Thread(target=lambda: results.append(batch.load_file(
+        duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St"))))
+    job.start()
+    try:
+        assert staged.wait(60)
+        assert batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv")).status == "loaded"
+    finally:
+        go.set()
+        job.join(60)
+    assert results[0].status == "loaded", results[0].message
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 5
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_batch WHERE feed = 'cis_premise'") == 2  # no failed attempt
+    assert _scalar(duck, "SELECT COUNT(*) FROM cln_cis_premise") == 10
+
+
 KILLED_CHILD = """
 import os, sys
 from loaders import batch
