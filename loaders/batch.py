@@ -177,7 +177,8 @@ def _display(path: Path) -> str:
 
 def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit: dict, tz: str,
                  fail_after_staging: bool) -> None:
-    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running", "encoding": parsed.encoding}).scalar())
+    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
+                                                "encoding": parsed.encoding}).scalar_one())
     result.batch_id = batch_id
     counts = _Counts()
     for feed_name, rows in parsed.rows.items():
@@ -220,7 +221,7 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
     with nullcontext() if chunked else conn.begin():
         with unit():
             batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
-                                                        "encoding": result.encoding}).scalar())
+                                                        "encoding": result.encoding}).scalar_one())
             with _LIVE_CHANGED:  # before its `running` row is visible to another thread's discard_interrupted
                 _LIVE.add(batch_id)
         result.batch_id = batch_id
@@ -424,7 +425,7 @@ def _check_conservation(conn: sa.Connection, result: BatchResult, parsed_counts:
     """rows_read = rows_loaded + rows_quarantined + rows_merged, counted in the warehouse, per feed."""
     for feed_name, n_parsed in parsed_counts.items():
         def count(sql: str, feed_name: str = feed_name) -> int:
-            return int(conn.execute(sa.text(sql), {"b": batch_id, "f": feed_name}).scalar())
+            return int(conn.execute(sa.text(sql), {"b": batch_id, "f": feed_name}).scalar_one())
         staged = count(f"SELECT COUNT(*) FROM stg_{feed_name} WHERE batch_id = :b")
         loaded = count(f"SELECT COUNT(*) FROM cln_{feed_name} WHERE batch_id = :b")
         quarantined = count("SELECT COUNT(*) FROM quarantine WHERE batch_id = :b AND feed = :f")

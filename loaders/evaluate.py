@@ -119,7 +119,7 @@ def evaluate(engine: Engine, out_dir: str | Path) -> Evaluation:
         xref = pd.read_sql(sa.text("SELECT source, source_key, golden_customer_id FROM customer_xref WHERE is_current"),
                            conn)
         ev.golden_customers = int(conn.execute(sa.text(
-            "SELECT COUNT(*) FROM dim_customer WHERE is_current AND customer_type <> 'placeholder'")).scalar())
+            "SELECT COUNT(*) FROM dim_customer WHERE is_current AND customer_type <> 'placeholder'")).scalar_one())
     truth = _identity(root / manifest["truth"]["identity"]["path"])
     _pairs(ev, xref, truth)
     return ev
