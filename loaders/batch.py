@@ -14,8 +14,8 @@ import hashlib
 import json
 import subprocess
 import threading
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -218,12 +218,11 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
     def unit() -> Any:  # one unit of work: its own transaction when chunked, else part of the batch's one
         return conn.begin() if chunked else nullcontext()
 
-    with nullcontext() if chunked else conn.begin():
+    with _live() as register_live, nullcontext() if chunked else conn.begin():
         with unit():
             batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
                                                         "encoding": result.encoding}).scalar_one())
-            with _LIVE_CHANGED:  # before its `running` row is visible to another thread's discard_interrupted
-                _LIVE.add(batch_id)
+            register_live(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
         result.batch_id = batch_id
         try:
             _stream_batch(conn, unit, result, path, name, audit, tz, fail_after_staging, plain_text, batch_id)
@@ -233,10 +232,6 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
                     _discard(conn, feed.name, batch_id)
                     conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
             raise
-        finally:
-            with _LIVE_CHANGED:
-                _LIVE.discard(batch_id)
-                _LIVE_CHANGED.notify_all()
 
 
 def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
@@ -283,6 +278,25 @@ _LIVE: set[int] = set()
 _LIVE_CHANGED = threading.Condition()
 
 
+@contextmanager
+def _live() -> Iterator[Callable[[int], None]]:
+    """Batch ids registered inside stay live until the block ends, however it ends (a waiting check step
+    must never wait for a load that is gone)."""
+    mine: set[int] = set()
+
+    def register(batch_id: int) -> None:
+        with _LIVE_CHANGED:
+            _LIVE.add(batch_id)
+            mine.add(batch_id)
+
+    try:
+        yield register
+    finally:
+        with _LIVE_CHANGED:
+            _LIVE.difference_update(mine)
+            _LIVE_CHANGED.notify_all()
+
+
 def wait_for_chunked_loads(timeout: float | None = None) -> bool:
     """Block until no chunked load of this process is mid-way (False on timeout). Cross-table work —
     matching, checks that read other datasets — waits here, so it never sees half a batch."""
@@ -301,8 +315,8 @@ def discard_interrupted(engine: Engine) -> list[int]:
     """Undo batches a killed load left `running` (DuckDB's chunked batches; see `_load_streamed`): their
     rows are deleted and the audit row says `failed`, so the file loads again on the next run. Returns the
     batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
-    not loading belongs to no one. Called where a process starts loading (`load_directory`/`load_files`,
-    the scheduler), before any load of its own; until then readers skip `running` batches
+    not loading belongs to no one. Called where a process starts writing (`load_files`, `utilityflow
+    check`, the scheduler), before any load of its own; until then readers skip `running` batches
     (`loaders.star.UNPUBLISHED`, matching, scoring)."""
     if engine.dialect.name != "duckdb":
         return []

@@ -111,6 +111,7 @@ def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path:
     assert summary.records == 0 and summary.golden_customers == 0
     assert pending == []
     assert results[0].status == "failed"
+    assert batch.wait_for_chunked_loads(timeout=0)  # a failed load is not waited for
     for table in ("cln_cis_customer", "customer_xref", "dim_customer"):
         assert _scalar(duck, f"SELECT COUNT(*) FROM {table}") == 0, table
 
