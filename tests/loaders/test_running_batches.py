@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,6 +83,14 @@ def _held_while_running(monkeypatch: pytest.MonkeyPatch, fail: bool = True) -> t
     return staged, go
 
 
+def _background(load: Callable[[], batch.BatchResult]) -> tuple[threading.Thread, list[batch.BatchResult]]:
+    """Start `load` in a worker thread (as the scheduler runs a job); its result lands in the list."""
+    results: list[batch.BatchResult] = []
+    job = threading.Thread(target=lambda: results.append(load()))
+    job.start()
+    return job, results
+
+
 def _scalar(engine: Engine, sql: str) -> object:
     with engine.connect() as conn:
         return conn.execute(sa.text(sql)).scalar()
@@ -94,10 +102,8 @@ def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path:
     from monitor.scoring import pending_batches
 
     staged, go = _held_while_running(monkeypatch)
-    results: list[batch.BatchResult] = []
-    job = threading.Thread(target=lambda: results.append(
-        batch.load_file(duck, _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21)))))
-    job.start()
+    customers = _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21))
+    job, results = _background(lambda: batch.load_file(duck, customers))
     try:
         assert staged.wait(60), "the load never reached its last transaction"
         assert _scalar(duck, "SELECT COUNT(*) FROM cln_cis_customer") == 20  # committed, but `running`
@@ -120,9 +126,8 @@ def test_a_publish_does_not_take_attributes_from_a_batch_still_loading(duck: Eng
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
     staged, go = _held_while_running(monkeypatch)
-    job = threading.Thread(target=batch.load_file,
-                           args=(duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")))
-    job.start()
+    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
+    job, _ = _background(lambda: batch.load_file(duck, new))
     try:
         assert staged.wait(60)
         gis = batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv"))
@@ -151,10 +156,8 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
         return read_part(*a, **k)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "_read_part", hold)
-    results: list[batch.BatchResult] = []
-    job = threading.Thread(target=lambda: results.append(batch.load_file(
-        duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St"))))
-    job.start()
+    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
+    job, results = _background(lambda: batch.load_file(duck, new))
     try:
         assert staged.wait(60)
         monkeypatch.setattr(batch, "STREAM_BYTES", 64 << 20)
@@ -178,10 +181,8 @@ def test_a_batch_refused_for_a_write_conflict_runs_again(duck: Engine, tmp_path:
     premises). The refused batch kept nothing, so it is loaded again and publishes."""
     assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
     staged, go = _held_while_running(monkeypatch, fail=False)
-    results: list[batch.BatchResult] = []
-    job = threading.Thread(target=lambda: results.append(batch.load_file(
-        duck, _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St"))))
-    job.start()
+    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
+    job, results = _background(lambda: batch.load_file(duck, new))
     try:
         assert staged.wait(60)
         assert batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv")).status == "loaded"
@@ -248,9 +249,8 @@ def test_the_check_step_waits_for_a_chunked_load_in_another_job(duck: Engine, tm
     from monitor.settings import Settings
 
     staged, go = _held_while_running(monkeypatch, fail=False)
-    job = threading.Thread(target=batch.load_file,
-                           args=(duck, _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21))))
-    job.start()
+    customers = _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21))
+    job, _ = _background(lambda: batch.load_file(duck, customers))
     checked = threading.Event()
     assert staged.wait(60)
     assert not batch.wait_for_chunked_loads(timeout=0.2)
