@@ -52,6 +52,17 @@ def email_std(raw: str) -> tuple[str | None, str]:
     return email, "ok"
 
 
+_PREFIX_VERDICTS: dict[str, str] = {}  # NPA-NXX -> verdict; at most 640,000 prefixes exist
+
+
+def _prefix_verdict(prefix: str, number: str) -> str:
+    """phonenumbers' verdict (ok | invalid | placeholder) for an NPA-NXX, from the first number of it seen in
+    this process: the CIS snapshot, the CRM contacts and every daily delta share most prefixes."""
+    if prefix not in _PREFIX_VERDICTS:
+        _PREFIX_VERDICTS[prefix] = phone_e164("+1" + number)[1]
+    return _PREFIX_VERDICTS[prefix]
+
+
 # A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9.
 _NANP = r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?([2-9]\d{2})[\s.-]?(\d{4})$"
 
@@ -75,7 +86,7 @@ def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     if fast.any():
         prefix = digits[fast].str[:6]
         sample = digits[fast].groupby(prefix).first()
-        verdict = {p: phone_e164("+1" + d)[1] for p, d in sample.items()}
+        verdict = {p: _prefix_verdict(p, d) for p, d in sample.items()}
         ok = prefix.map(verdict)
         e164[fast] = ("+1" + digits[fast]).where(ok == "ok", None).to_numpy()
         status[fast] = ok.to_numpy()

@@ -107,12 +107,17 @@ def test_zips() -> None:
 
 def test_phones_e164_placeholders_and_distinct_calls() -> None:
     contacts.phone_e164.cache_clear()
+    contacts._PREFIX_VERDICTS.clear()
     raw = s("(217) 555-0134", "217-555-0134", "+1 217 555 0134", "000-000-0000", "12", None, "(217) 555-0134")
     e164, status = contacts.phones(raw)
     assert e164.tolist()[:3] == ["+12175550134"] * 3
     assert status.tolist() == ["ok", "ok", "ok", "placeholder", "invalid", None, "ok"]
     # the library ran once per distinct area code + exchange of the plainly written numbers (217-555),
     # and once per distinct other value (000-000-0000, 12) — not once per row
+    assert contacts.phone_e164.cache_info().misses == 3
+    # a later file (CRM contacts, a daily delta) reuses the verdict of a prefix already seen
+    e164, status = contacts.phones(s("217-555-0177", "(217) 555-0188"))
+    assert e164.tolist() == ["+12175550177", "+12175550188"] and status.tolist() == ["ok", "ok"]
     assert contacts.phone_e164.cache_info().misses == 3
 
 
