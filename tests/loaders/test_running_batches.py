@@ -122,19 +122,28 @@ def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path:
         assert _scalar(duck, f"SELECT COUNT(*) FROM {table}") == 0, table
 
 
-def test_a_publish_does_not_take_attributes_from_a_batch_still_loading(duck: Engine, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _cis_premises_change_while_gis_publishes(duck: Engine, tmp_path: Path, staged: threading.Event,
+                                             go: threading.Event) -> batch.BatchResult:
+    """Premises published from CIS ('Old St'); a CIS update ('New St') loads in a worker thread and is held
+    (see the `staged`/`go` holder); meanwhile GIS publishes the same premises; then the update is released.
+    Returns the update's result."""
     assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
-    staged, go = _held_while_running(monkeypatch)
     new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
-    job, _ = _background(lambda: batch.load_file(duck, new))
+    job, results = _background(lambda: batch.load_file(duck, new))
     try:
         assert staged.wait(60)
         gis = batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv"))
+        assert gis.status == "loaded", gis.message
     finally:
         go.set()
         job.join(60)
-    assert gis.status == "loaded", gis.message
+    return results[0]
+
+
+def test_a_publish_does_not_take_attributes_from_a_batch_still_loading(duck: Engine, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    staged, go = _held_while_running(monkeypatch)
+    assert _cis_premises_change_while_gis_publishes(duck, tmp_path, staged, go).status == "failed"
     # the GIS publish re-reads CIS's latest premise rows: the published ones, not the batch still loading
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 0
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%OLD%'") == 5
@@ -144,7 +153,6 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A long CIS load that began before a GIS load but publishes after it: its premise versions must start
     after the GIS ones (stamped with the load's start they would end before they began)."""
-    assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     staged, go = threading.Event(), threading.Event()
     read_part = batch._read_part
@@ -156,16 +164,8 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
         return read_part(*a, **k)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "_read_part", hold)
-    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
-    job, results = _background(lambda: batch.load_file(duck, new))
-    try:
-        assert staged.wait(60)
-        monkeypatch.setattr(batch, "STREAM_BYTES", 64 << 20)
-        assert batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv")).status == "loaded"
-    finally:
-        go.set()
-        job.join(60)
-    assert results[0].status == "loaded", results[0].message
+    result = _cis_premises_change_while_gis_publishes(duck, tmp_path, staged, go)
+    assert result.status == "loaded", result.message
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 5
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE effective_to < effective_from") == 0
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise a JOIN dim_premise b ON a.premise_id = b.premise_id "
@@ -179,17 +179,9 @@ def test_a_batch_refused_for_a_write_conflict_runs_again(duck: Engine, tmp_path:
     """DuckDB refuses the commit of a transaction that updates rows another transaction changed since it
     began (here: the CIS premise file's last transaction, open while a GIS batch publishes the same
     premises). The refused batch kept nothing, so it is loaded again and publishes."""
-    assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
     staged, go = _held_while_running(monkeypatch, fail=False)
-    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
-    job, results = _background(lambda: batch.load_file(duck, new))
-    try:
-        assert staged.wait(60)
-        assert batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv")).status == "loaded"
-    finally:
-        go.set()
-        job.join(60)
-    assert results[0].status == "loaded", results[0].message
+    result = _cis_premises_change_while_gis_publishes(duck, tmp_path, staged, go)
+    assert result.status == "loaded", result.message
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 5
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_batch WHERE feed = 'cis_premise'") == 2  # no failed attempt
     assert _scalar(duck, "SELECT COUNT(*) FROM cln_cis_premise") == 10
