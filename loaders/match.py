@@ -52,27 +52,27 @@ FS_LEVELS = {"first_exact": (0.88, 0.02), "first_fuzzy": (0.08, 0.03), "last_exa
              "address": (0.75, 0.02)}
 
 # A batch still `running` (a large file committing chunk by chunk on DuckDB) is not data yet: skipped here.
-_RECORDS = """
+_RECORDS = f"""
 INSERT INTO match_record (source, source_key, account_number_std, first_name_std, last_name_std, organisation_std,
     email_std, phone_e164, address_key, zip5, batch_id)
 SELECT 'cis', partner_id_std, NULL, first_name_std, last_name_std, organisation_std, email_std, phone_e164,
     mail_address_std || '|' || COALESCE(unit_std, '') || '|' || COALESCE(zip5, ''), zip5, batch_id
 FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY partner_id_std ORDER BY batch_id DESC, source_row_number DESC)
       AS rn FROM cln_cis_customer t
-      WHERE t.batch_id NOT IN (SELECT batch_id FROM dim_batch WHERE status = 'running')) c WHERE rn = 1
+      WHERE t.batch_id NOT IN ({star.RUNNING})) c WHERE rn = 1
 UNION ALL
 SELECT 'crm', trim(contact_id), account_number_std, first_name_std, last_name_std, NULL, email_std, phone_e164,
     address_std || '|' || COALESCE(unit_std, '') || '|' || COALESCE(zip5, ''), zip5, batch_id
 FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY trim(contact_id) ORDER BY batch_id DESC, source_row_number DESC)
       AS rn FROM cln_crm_contact t
-      WHERE t.batch_id NOT IN (SELECT batch_id FROM dim_batch WHERE status = 'running')) k WHERE rn = 1
+      WHERE t.batch_id NOT IN ({star.RUNNING})) k WHERE rn = 1
 """
 
-_ACCOUNT_EDGES = """
+_ACCOUNT_EDGES = f"""
 SELECT 'crm:' || r.source_key AS a, 'cis:' || acct.partner_id_std AS b
 FROM match_record r JOIN (SELECT contract_account_std, partner_id_std FROM (SELECT t.*, ROW_NUMBER() OVER (
      PARTITION BY contract_account_std ORDER BY batch_id DESC, source_row_number DESC) AS rn FROM cln_cis_account t
-     WHERE t.batch_id NOT IN (SELECT batch_id FROM dim_batch WHERE status = 'running')) x WHERE rn = 1) acct
+     WHERE t.batch_id NOT IN ({star.RUNNING})) x WHERE rn = 1) acct
      ON acct.contract_account_std = r.account_number_std
 WHERE r.source = 'crm' AND acct.partner_id_std IN (SELECT source_key FROM match_record WHERE source = 'cis')
 """

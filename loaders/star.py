@@ -17,7 +17,8 @@ import sqlalchemy as sa
 LATEST = "ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY batch_id DESC, source_row_number DESC) = 1"
 # Rows of a batch another load is still writing (on DuckDB a large file commits chunk by chunk under a
 # `running` audit row, see loaders.batch._load_streamed) are not data yet: every cross-batch read skips them.
-UNPUBLISHED = "SELECT batch_id FROM dim_batch WHERE status = 'running' AND batch_id <> :b"
+RUNNING = "SELECT batch_id FROM dim_batch WHERE status = 'running'"
+UNPUBLISHED = f"{RUNNING} AND batch_id <> :b"  # the batch being published reads its own rows
 
 
 def _published(alias: str) -> str:

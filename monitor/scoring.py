@@ -98,7 +98,9 @@ def pending_batches(
         except sa.exc.DBAPIError:
             return [] if only is not None else [None]  # no batch column: the whole table
         if table_exists(conn, "dim_batch", None):  # a batch still loading (or a killed load's rows): not data yet
-            running = set(conn.execute(sa.text("SELECT batch_id FROM dim_batch WHERE status = 'running'")).scalars())
+            from loaders.star import RUNNING
+
+            running = set(conn.execute(sa.text(RUNNING)).scalars())
             present = [b for b in present if b not in running]
         if not has_mart:
             return sorted(present)
