@@ -83,6 +83,17 @@ BUILD = {
 }
 
 
+def floor_sql(dialect: str) -> str:
+    """FLOOR in the engine's regex syntax: DuckDB regexp_matches(a, b), PostgreSQL a ~ b."""
+    import re
+
+    if dialect == "duckdb":
+        sql = FLOOR.replace("REGEXP_OP(", "regexp_matches(")
+    else:
+        sql = re.sub(r"REGEXP_OP\((\w+), ('[^']*')\)", r"(\1 ~ \2)", FLOOR)
+    return sql.replace("{{", "{").replace("}}", "}")
+
+
 def median_seconds(fn: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -97,16 +108,11 @@ def bench(engine: sa.Engine, rows: int, runs: int) -> None:
     with engine.begin() as conn:
         for stmt in BUILD[name].format(rows=rows, ids=int(rows * 0.995)).split("; "):
             conn.execute(sa.text(stmt))
-    floor_sql = FLOOR.replace("REGEXP_OP(", "regexp_matches(" if name == "duckdb" else "__PG__(")
-    if name != "duckdb":  # PostgreSQL: a ~ b
-        import re
-
-        floor_sql = re.sub(r"__PG__\((\w+), ('[^']*')\)", r"(\1 ~ \2)", floor_sql)
-    floor_sql = floor_sql.replace("{{", "{").replace("}}", "}")
+    sql = floor_sql(name)
 
     def floor() -> object:
         with engine.connect() as conn:
-            return conn.execute(sa.text(floor_sql)).one()
+            return conn.execute(sa.text(sql)).one()
 
     suite = parse_suite(SUITE)
     last: list[object] = []

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from bench_checks import FLOOR, SUITE
+from bench_checks import SUITE, floor_sql
 
 from checks.suite import parse_suite
 from monitor.runner import run_suite
@@ -23,13 +23,7 @@ def floor_and_native_rows(engine: sa.Engine, runs: int) -> list[Row]:
 
 
 def _floor(engine: sa.Engine) -> Callable[[], Any]:
-    import re
-
-    name = engine.dialect.name
-    sql = FLOOR.replace("REGEXP_OP(", "regexp_matches(" if name == "duckdb" else "__PG__(")
-    if name != "duckdb":
-        sql = re.sub(r"__PG__\((\w+), ('[^']*')\)", r"(\1 ~ \2)", sql)
-    sql = sql.replace("{{", "{").replace("}}", "}")
+    sql = floor_sql(engine.dialect.name)
 
     def run() -> Any:
         with engine.connect() as conn:
