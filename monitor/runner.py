@@ -283,6 +283,9 @@ class _Executor:
         try:
             if stmt.read_only:
                 self._read_only()
+            if self.dialect == "postgresql":
+                for name, value in stmt.settings:  # constants of checks.compile, never user input
+                    self.conn.exec_driver_sql(f"SET LOCAL {name} = {value}")
             result = self.conn.execute(sa.text(stmt.sql), self.params if ":batch_id" in stmt.sql else {})
             rows = [dict(r._mapping) for r in result]
         except Exception as e:

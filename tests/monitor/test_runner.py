@@ -259,3 +259,38 @@ def test_duckdb_samples_inside_the_one_scan_on_request(duck: sa.Engine) -> None:
     assert got == EXPECTED
     assert [(s.key, s.value) for s in by_id(run)["phone_valid"].samples] == [("2", "***-**34")]
     assert {s.value for s in by_id(run)["state_valid"].samples} == {"ZZ"}
+
+
+DUP_SUITE = """
+dataset: dups
+stage: raw
+checks:
+  - {id: pair_unique, type: unique, columns: [id, code], sample_limit: 5}
+  - {id: code_unique, type: unique, column: code}
+"""
+
+
+def test_duplicates_group_text_by_bytes_and_numbers_as_numbers(engine: sa.Engine) -> None:
+    # 'a' vs 'A' and 'b ' vs 'b' are different keys on every engine (on PostgreSQL the text key is grouped
+    # under the "C" collation, the integer key as it is)
+    make_table(engine, "dups", {"id": "int", "code": "text"},
+               [(1, "a"), (1, "a"), (2, "A"), (2, "a"), (3, "b "), (3, "b"), (4, "a")])
+    r = by_id(run_suite(engine, parse_suite(DUP_SUITE, "dups.yml"), now=NOW))
+    pair, code = r["pair_unique"].metrics, r["code_unique"].metrics
+    assert (pair["duplicate_rows"], pair["duplicate_keys"], pair["excess_rows"]) == (2, 1, 1)
+    assert (code["duplicate_rows"], code["duplicate_keys"], code["excess_rows"]) == (4, 1, 3)
+    assert [s.value for s in r["pair_unique"].samples] == ["2"]
+    assert {s.key for s in r["code_unique"].samples} == {"a"}
+
+
+@pytest.mark.postgres
+def test_statement_settings_hold_for_that_statement_only(pg: sa.Engine) -> None:
+    from checks.compile import PARALLEL_GROUPING, Statement
+    from monitor.runner import _Executor
+
+    probe = "SELECT current_setting('parallel_tuple_cost') AS v"
+    with pg.connect() as conn:
+        ex = _Executor(conn, {}, "postgresql")
+        tuned, _ = ex.run(Statement("duplicates", probe, settings=PARALLEL_GROUPING))
+        plain, _ = ex.run(Statement("aggregate", probe))
+    assert tuned == [{"v": "0"}] and plain == [{"v": "0.1"}]
