@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from loaders import star
 from loaders.bulk import insert_frame
+from loaders.cleanse import interval_sql
 from loaders.cleanse.feeds import cleanse
 from loaders.cleanse.ids import clean_code
 from loaders.errors import ConservationError, DeliveryError, LoaderError
@@ -49,6 +50,10 @@ PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_p
 # published in the meantime (the scheduler runs jobs in threads) is refused at commit; it is run again.
 _WRITE_CONFLICT = "Conflict on update"
 CONFLICT_RETRIES = 2
+
+# Feeds cleansed as set-based SQL where the warehouse is DuckDB (the staged rows never come back to Python);
+# each gives exactly what `cleanse` gives (tests/loaders/test_interval_sql.py).
+SQL_CLEANSE = {"mdm_interval": interval_sql.cleanse_in_sql}
 
 # Keys on which two different rows of one batch conflict (MDM re-sends).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
@@ -188,8 +193,11 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
         insert_frame(conn, feed.staging_table, staged[["batch_id", "source_row_number", *feed.columns]])
         rejects = parsed.rejects.get(feed_name, [])
         rejected = {r[0] for r in rejects}
-        _cleanse_rows(conn, batch_id, feed_name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects, tz,
-                      counts)
+        if _in_sql(conn, feed_name):
+            _cleanse_staged(conn, batch_id, feed_name, None, rejected, rejects, tz, counts)
+        else:
+            _cleanse_rows(conn, batch_id, feed_name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects,
+                          tz, counts)
         if fail_after_staging:
             raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
     _check_conservation(conn, result, {f: len(rows) for f, rows in parsed.rows.items()}, batch_id, counts.merged)
@@ -262,6 +270,9 @@ def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchRes
     counts = _Counts()
     for part in range(parts):
         with unit():
+            if _in_sql(conn, feed.name):
+                _cleanse_staged(conn, batch_id, feed.name, part, rejected, rejects if part == 0 else [], tz, counts)
+                continue
             rows = _read_part(conn, feed.staging_table, ["source_row_number", *feed.columns], batch_id, part)
             good = rows[~rows["source_row_number"].isin(rejected)]
             _cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
@@ -365,20 +376,53 @@ def _cleanse_rows(conn: sa.Connection, batch_id: int, feed_name: str, good: pd.D
     `good`, so a caller may split a feed only along a key those comparisons share (see `_load_streamed`)."""
     clean, bad = cleanse(feed_name, good, tz)
     clean, dup_count, superseded = _fold_duplicates(feed_name, clean)
-    q = pd.concat([
-        pd.DataFrame(rejects, columns=["source_row_number", "reason_code", "detail", "raw_line"]),
-        bad.assign(raw_line=None), superseded], ignore_index=True)
-    if not q.empty:
-        q = _with_raw(q, rows, feed_name, batch_id)
-        insert_frame(conn, "quarantine", q)
-        for code, n in q["reason_code"].value_counts().items():
-            counts.reasons[str(code)] = counts.reasons.get(str(code), 0) + int(n)
+    _quarantine(conn, batch_id, feed_name, rejects, pd.concat([bad, superseded], ignore_index=True), rows, counts)
     clean = clean.copy()
     clean.insert(0, "batch_id", batch_id)
     insert_frame(conn, f"cln_{feed_name}", clean)
     counts.loaded += len(clean)
-    counts.quarantined += len(q)
     counts.merged += dup_count
+
+
+def _in_sql(conn: sa.Connection, feed_name: str) -> bool:
+    return feed_name in SQL_CLEANSE and conn.engine.dialect.name == "duckdb"
+
+
+def _cleanse_staged(conn: sa.Connection, batch_id: int, feed_name: str, part: int | None, rejected: set[int],
+                    rejects: list[tuple[int, str, str, str]], tz: str, counts: _Counts) -> None:
+    """`_cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, see `_stream_batch`) that
+    split into fields are cleansed where they are; only the failed ones come back."""
+    cols = ", ".join(f"s.{c}" for c in FEEDS[feed_name].columns)
+    source = f"SELECT s.source_row_number, {cols} FROM stg_{feed_name} s"
+    if part is not None:
+        source += f" JOIN uf_part u ON u.source_row_number = s.source_row_number AND u.part = {int(part)}"
+    source += f" WHERE s.batch_id = {int(batch_id)}"
+    if rejected:
+        conn.execute(sa.text("CREATE OR REPLACE TEMPORARY TABLE uf_rejected (source_row_number BIGINT)"))
+        insert_frame(conn, "uf_rejected", pd.DataFrame({"source_row_number": sorted(rejected)}, dtype="int64"))
+        source += " AND s.source_row_number NOT IN (SELECT source_row_number FROM uf_rejected)"
+    loaded, failed, merged = SQL_CLEANSE[feed_name](conn, batch_id, source, tz)
+    if rejected:
+        conn.execute(sa.text("DROP TABLE uf_rejected"))
+    _quarantine(conn, batch_id, feed_name, rejects, failed, failed, counts)
+    counts.loaded += loaded
+    counts.merged += merged
+
+
+def _quarantine(conn: sa.Connection, batch_id: int, feed_name: str, rejects: list[tuple[int, str, str, str]],
+                failed: pd.DataFrame, rows: pd.DataFrame, counts: _Counts) -> None:
+    """Insert records that did not split into fields (`rejects`) and rows that failed (`failed`: source_row_number,
+    reason_code, column_name, detail), with their raw text looked up in `rows`."""
+    q = pd.concat([pd.DataFrame(rejects, columns=["source_row_number", "reason_code", "detail", "raw_line"]),
+                   failed[["source_row_number", "reason_code", "column_name", "detail"]].assign(raw_line=None)],
+                  ignore_index=True)
+    if q.empty:
+        return
+    q = _with_raw(q, rows, feed_name, batch_id)
+    insert_frame(conn, "quarantine", q)
+    for code, n in q["reason_code"].value_counts().items():
+        counts.reasons[str(code)] = counts.reasons.get(str(code), 0) + int(n)
+    counts.quarantined += len(q)
 
 
 def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: int, counts: _Counts,

@@ -79,7 +79,7 @@ def local_interval_to_utc(keys: pd.DataFrame, local_text: pd.Series, tz: str) ->
     and the second standard time; a third is a re-sent duplicate of the second. Spring-forward times that
     do not exist locally get status 'nonexistent'.
     """
-    naive = pd.to_datetime(local_text.astype("string").str.strip(), errors="coerce", format="ISO8601")
+    naive = naive_local(local_text)
     status = pd.Series("", index=local_text.index, dtype=object)
     status[naive.isna()] = INVALID
     occurrence = pd.concat([keys, naive.rename("__t")], axis=1).groupby(
@@ -93,10 +93,14 @@ def local_interval_to_utc(keys: pd.DataFrame, local_text: pd.Series, tz: str) ->
     return out, status
 
 
+def naive_local(text: pd.Series) -> pd.Series:
+    """Local wall-clock ISO timestamps as naive datetimes (NaT where unreadable)."""
+    return pd.to_datetime(text.astype("string").str.strip(), errors="coerce", format="ISO8601")
+
+
 def with_offset(local_text: pd.Series, offset_text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(naive UTC, ok) from a local wall time and its delivered UTC offset (`-05:00`, `+0100`, `Z`)."""
-    naive = on_distinct(local_text, lambda v: pd.to_datetime(v.astype("string").str.strip(), errors="coerce",
-                                                             format="ISO8601"))
+    naive = on_distinct(local_text, naive_local)
     minutes = on_distinct(offset_text, _offset_minutes)
     ok = naive.notna() & minutes.notna()
     utc = naive - pd.to_timedelta(minutes.fillna(0), unit="m")

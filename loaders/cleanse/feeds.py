@@ -179,16 +179,7 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
         reason[take] = code
         column[take] = col
     bad = reason.notna()
-    detail = pd.Series(None, index=df.index[bad], dtype=object)
-    for col in column[bad].unique():  # vectorised per failing column: `column = 'raw value'`
-        rows = column[bad] == col
-        if col in df.columns:
-            values = df.loc[rows[rows].index, col].astype("string").fillna("<null>").str.slice(0, 200)
-            detail[rows] = (col + " = '" + values + "'").to_numpy()
-        else:
-            detail[rows] = col
-    quarantine = pd.DataFrame({"source_row_number": df.loc[bad, "source_row_number"], "reason_code": reason[bad],
-                               "column_name": column[bad], "detail": detail})
+    quarantine = describe(df[bad], reason[bad], column[bad])
     swaps = [c for c in out.columns if c.startswith("__swap_")]
     if "date_repairs" in _std_columns(feed):
         repairs = pd.Series("", index=out.index, dtype=object)
@@ -197,6 +188,48 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
         out["date_repairs"] = none_for_null(repairs.str.rstrip(",").where(repairs != ""))
     keep = ["source_row_number", *FEEDS[feed].columns, *_std_columns(feed)]
     return out.loc[~bad, keep], quarantine
+
+
+def describe(rows: pd.DataFrame, reason: pd.Series, column: pd.Series) -> pd.DataFrame:
+    """Quarantine rows (source_row_number, reason_code, column_name, detail) for failing `rows` (staged text),
+    the detail naming the failing column and its raw value: `column = 'raw value'`."""
+    detail = pd.Series(None, index=rows.index, dtype=object)
+    for col in column.unique():  # vectorised per failing column
+        hit = column == col
+        if col in rows.columns:
+            values = rows.loc[hit[hit].index, col].astype("string").fillna("<null>").str.slice(0, 200)
+            detail[hit] = (col + " = '" + values + "'").to_numpy()
+        else:
+            detail[hit] = col
+    return pd.DataFrame({"source_row_number": rows["source_row_number"], "reason_code": reason,
+                         "column_name": column, "detail": detail})
+
+
+def rule_table(rule: Rule, values: pd.Series, tz: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """One rule applied to distinct raw values: (frame of `raw`, `std` and one flag `f<i>` per issue the rule
+    raises, [(reason_code, column) per flag in the order `cleanse` checks them]). Every rule is a function of
+    its one raw value, so joining this table back on the raw value gives each row what `cleanse` gives it."""
+    df = pd.DataFrame({rule.raw: values.astype(object)})
+    out = pd.DataFrame(index=df.index)
+    issues: list[Issue] = []
+    _apply_rule(df, out, rule, tz, issues)
+    std = out[f"__{rule.std}" if rule.std.endswith("_key") else rule.std]
+    table = pd.DataFrame({"raw": df[rule.raw], "std": std})
+    for i, (mask, _, _) in enumerate(issues):
+        table[f"f{i}"] = mask.fillna(False).astype(bool).to_numpy()
+    return table, [(code, col) for _, code, col in issues]
+
+
+def reading(df: pd.DataFrame, out: pd.DataFrame, col: str, std: str, issues: list[Issue]) -> None:
+    """A metered value and its unit in the canonical unit (`std`, `unit_std`); a value that is not a number
+    (or does not fit the warehouse's decimal) is `invalid_number`, a number in an unknown unit `unknown_unit`."""
+    out[std], out["unit_std"] = units.to_canonical(df[col], df["unit"])
+    num = pd.to_numeric(df[col], errors="coerce")
+    canonical = pd.to_numeric(out[std], errors="coerce")
+    num = num.where(_fits(num) & (canonical.isna() | _fits(canonical)))
+    out[std] = out[std].where(num.notna(), None)
+    issues.append((num.isna(), "invalid_number", col))
+    issues.append((num.notna() & out["unit_std"].isna(), "unknown_unit", "unit"))
 
 
 def _std_columns(feed: str) -> list[str]:
@@ -232,14 +265,7 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         out["bill_id_std"] = ids.clean_code(df["bill_id"])
     if feed in ("mdm_interval", "mdm_register"):
         col = "value" if feed == "mdm_interval" else "register_value"
-        std = "value_std" if feed == "mdm_interval" else "register_value_std"
-        out[std], out["unit_std"] = units.to_canonical(df[col], df["unit"])
-        num = pd.to_numeric(df[col], errors="coerce")
-        canonical = pd.to_numeric(out[std], errors="coerce")
-        num = num.where(_fits(num) & (canonical.isna() | _fits(canonical)))
-        out[std] = out[std].where(num.notna(), None)
-        issues.append((num.isna(), "invalid_number", col))
-        issues.append((num.notna() & out["unit_std"].isna(), "unknown_unit", "unit"))
+        reading(df, out, col, "value_std" if feed == "mdm_interval" else "register_value_std", issues)
     if feed == "mdm_interval":
         keys = pd.DataFrame({"sp": out["service_point_id_std"], "ch": df["channel"]})
         if "utc_offset" in df.columns:  # an explicit offset (-05:00) settles the fall-back hour exactly
@@ -256,7 +282,7 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         out["interval_end_utc"] = utc.astype(object).where(utc.notna(), None)
         issues.append((status == dates.INVALID, "invalid_timestamp", "interval_end_local"))
         issues.append((status == "nonexistent", "nonexistent_local_time", "interval_end_local"))
-        out["is_estimated"] = df["quality_code"].astype("string").isin(["8", "9", "E", "EST"])
+        out["is_estimated"] = df["quality_code"].astype("string").isin(ESTIMATED_QUALITY)
         _interval_repairs(df, out)
     if feed == "mdm_espi":
         start = pd.to_numeric(df["interval_start_epoch"], errors="coerce")
@@ -315,13 +341,15 @@ def _move_in_swap(df: pd.DataFrame, out: pd.DataFrame) -> None:
 # A 15-minute residential read above this many kWh (a 200 kW average) is not plausible: the meter-day
 # was delivered in Wh while labelled kWh.
 WH_AS_KWH_MEDIAN = 50.0
+# MDM quality codes of an estimated (not measured) interval read
+ESTIMATED_QUALITY = ("8", "9", "E", "EST")
 
 
 def _interval_repairs(df: pd.DataFrame, out: pd.DataFrame) -> None:
     """Meter-day repairs the interval feed itself proves: start-of-interval stamps, Wh labelled kWh,
     negative reads on a delivered-energy channel. Each repaired row is listed in `repair`."""
     repair = pd.Series("", index=out.index, dtype=object)
-    local = pd.to_datetime(df["interval_end_local"].astype("string").str.strip(), errors="coerce", format="ISO8601")
+    local = dates.naive_local(df["interval_end_local"])
     minutes = pd.to_numeric(out["interval_minutes_std"], errors="coerce").fillna(15)
     utc = pd.to_datetime(out["interval_end_utc"], errors="coerce")
     day = (local - pd.to_timedelta(minutes, unit="m")).dt.date
