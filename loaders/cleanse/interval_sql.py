@@ -166,7 +166,8 @@ WITH j AS (
     SELECT s.source_row_number, {raw}, r0.std AS service_point_id_std, r1.std AS minutes_std,
            r2.std AS received_at_utc, v.value_std AS value0, v.unit_std, v.kwh_label,
            CAST(t.naive AS TIMESTAMP) AS naive, CAST(t.utc_dst AS TIMESTAMP) AS utc_dst,
-           CAST(t.utc_std AS TIMESTAMP) AS utc_std, o.minutes AS offset_minutes, COALESCE(c.delivered, FALSE) AS delivered,
+           CAST(t.utc_std AS TIMESTAMP) AS utc_std, o.minutes AS offset_minutes,
+           COALESCE(c.delivered, FALSE) AS delivered,
            CASE {reason} END AS rule_reason, CASE {column} END AS rule_column
     FROM uf_iv_src s
     {joins}

@@ -21,8 +21,8 @@ from .test_streamed import content, force_streaming
 synth = pytest.importorskip("loaders.synth.generator")
 params_mod = pytest.importorskip("loaders.synth.params")
 
-HEADER = "service_point_id,meter_serial,channel,interval_end_local,utc_offset,interval_minutes,value,unit,quality_code," \
-         "received_at"
+HEADER = ("service_point_id,meter_serial,channel,interval_end_local,utc_offset,interval_minutes,value,unit,"
+          "quality_code,received_at")
 
 
 def _engine(path: Path) -> Engine:
@@ -108,7 +108,8 @@ def _edge_rows() -> list[str]:
         _row(sp="SPN", value="-0.4", channel=" 1\u00a0", local="2026-03-02T00:30:00"),
         # quality codes of estimated reads
         _row(sp="SPQ", quality="E"), _row(sp="SPQ", quality="est", local="2026-03-02T00:30:00"),
-        _row(sp="SPQ", quality="9", local="2026-03-02T00:45:00"), _row(sp="SPQ", quality="", local="2026-03-02T01:00:00"),
+        _row(sp="SPQ", quality="9", local="2026-03-02T00:45:00"),
+        _row(sp="SPQ", quality="", local="2026-03-02T01:00:00"),
         # exact re-sends fold; a later row with the same key and another value is quarantined
         _row(sp="SPD"), _row(sp="SPD"), _row(sp="SPD", value="0.7"), _row(sp="SPD", value="0.7"),
         _row(sp="SPD", local="2026-03-02T00:30:00", minutes=""),
