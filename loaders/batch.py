@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from sqlalchemy.engine import Engine
 
 from loaders import star
 from loaders.bulk import insert_frame
-from loaders.cleanse import interval_sql
-from loaders.cleanse.feeds import cleanse
+from loaders.cleanse import feeds, interval_sql, rows_sql
+from loaders.cleanse.feeds import SUPERSEDE_KEYS, cleanse
 from loaders.cleanse.ids import clean_code
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.sources import parse_file
@@ -53,12 +53,8 @@ CONFLICT_RETRIES = 2
 
 # Feeds cleansed as set-based SQL where the warehouse is DuckDB (the staged rows never come back to Python);
 # each gives exactly what `cleanse` gives (tests/loaders/test_interval_sql.py).
-SQL_CLEANSE = {"mdm_interval": interval_sql.cleanse_in_sql}
-
-# Keys on which two different rows of one batch conflict (MDM re-sends).
-SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
-                  "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
-                  "mdm_espi": ("service_point_id_std", "interval_start_epoch")}
+SQL_CLEANSE = {"mdm_interval": interval_sql.cleanse_in_sql,
+               **{feed: partial(rows_sql.cleanse_in_sql, feed=feed) for feed in rows_sql.PER_ROW}}
 
 
 @dataclass
@@ -460,9 +456,7 @@ def _fold_duplicates(feed: str, clean: pd.DataFrame) -> tuple[pd.DataFrame, int,
         # that disagrees is the suspect one; across files, the later batch supersedes (back-fills)
         later = clean.duplicated(subset=list(keys), keep="first")
         if later.any():
-            superseded = pd.DataFrame({"source_row_number": clean.loc[later, "source_row_number"],
-                                       "reason_code": "conflicting_duplicate", "column_name": ",".join(keys),
-                                       "detail": "an earlier row in the file has the same key and other values"})
+            superseded = feeds.superseded(feed, clean.loc[later, "source_row_number"])
             clean = clean[~later]
     return clean, int(exact.sum()), superseded
 

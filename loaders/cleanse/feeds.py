@@ -73,6 +73,19 @@ SPECS: dict[str, tuple[Rule, ...]] = {
                           R("premise_id", "id:10")),
 }
 
+# Keys on which two different rows of one batch conflict (MDM re-sends): the first copy stands, later ones that
+# disagree are quarantined as `conflicting_duplicate` (loaders.batch._fold_duplicates).
+SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
+                  "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
+                  "mdm_espi": ("service_point_id_std", "interval_start_epoch")}
+
+
+def superseded(feed: str, source_row_numbers: pd.Series) -> pd.DataFrame:
+    """Quarantine rows for later re-sends that disagree with an earlier row on the feed's supersede key."""
+    return pd.DataFrame({"source_row_number": source_row_numbers, "reason_code": "conflicting_duplicate",
+                         "column_name": ",".join(SUPERSEDE_KEYS.get(feed, ())),
+                         "detail": "an earlier row in the file has the same key and other values"})
+
 Issue = tuple[pd.Series, str, str]  # (failing mask, reason_code, column)
 
 
@@ -311,8 +324,6 @@ def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issu
         bare = df["amount"].astype("string").str.strip().str.fullmatch(r"-?\d+").fillna(False)
         amount = pd.to_numeric(out["amount_std"], errors="coerce")
         out["amount_std"] = none_for_null(amount.where(~bare, amount / 100))
-    if feed == "mdm_register":
-        out["read_date_std"] = out["read_date_std"]
 
 
 # decimal(18, 4) holds 14 integer digits: a larger (or infinite) reading would abort the whole batch's insert

@@ -1,0 +1,178 @@
+"""Feeds whose every rule reads one row only, cleansed as set-based DuckDB SQL with exactly `feeds.cleanse`'s
+result (the shared machinery of `interval_sql` too).
+
+A feed's rules run in Python, through the very functions the pandas path uses, on the DISTINCT raw values of
+the columns each one reads, and come back as small mapping tables joined on those values; the row-comparing
+steps `loaders.batch` does after `cleanse` (exact re-sends folded, conflicting re-sends quarantined) are window
+functions. Staged rows never come back to Python; only failed ones do, for their detail text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from loaders.cleanse import feeds
+from warehouse.schema.staging import FEEDS
+
+# feed -> the raw columns its feed-specific standardisers (`feeds._feed_specific`) read; each output is a
+# function of those values in one row
+PER_ROW: dict[str, tuple[str, ...]] = {
+    "cis_account": (),
+    "cis_tariff": (),
+    "cis_service_point": ("meter_unit",),
+    "cis_bill": ("consumption", "consumption_unit", "estimated_flag", "bill_id"),
+    "cis_bill_line": ("quantity", "unit", "bill_id"),
+    "mdm_register": ("register_value", "unit"),
+    "workorders_order": (),
+    "workorders_outage": (),
+    "workorders_interruption": (),
+    "gis_service_point": ("geometry_wkt",),
+}
+
+
+class Mappings:
+    """Per-distinct-value mapping tables registered on one DuckDB connection, with their JOIN clauses (onto
+    `uf_src_rows s`) and the per-row issue flags as (SQL flag, reason_code, column) in `cleanse`'s order."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.names, self.joins = raw, [], []
+        self.flags: list[tuple[str, str, str]] = []
+
+    def distinct(self, *cols: str) -> pd.DataFrame:
+        df = self.raw.execute(f"SELECT DISTINCT {', '.join(cols)} FROM uf_src_rows").df()
+        return df.astype(object).where(df.notna(), None)
+
+    def join(self, alias: str, frame: pd.DataFrame, on: dict[str, str]) -> None:
+        """Register `frame` as `alias`, joined where each staged column equals (NULL too) its `on` column."""
+        name = f"uf_map_{uuid.uuid4().hex[:10]}"
+        self.raw.register(name, frame)
+        self.names.append(name)
+        cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM {alias}.{m}" for c, m in on.items())
+        self.joins.append(f"LEFT JOIN {name} {alias} ON {cond}" if on else f"CROSS JOIN {name} {alias}")
+
+    def rule(self, alias: str, rule: feeds.Rule, tz: str) -> None:
+        table, issues = feeds.rule_table(rule, self.distinct(rule.raw)[rule.raw], tz)
+        self.join(alias, table, {rule.raw: "raw"})
+        self.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(issues)]
+
+    def close(self) -> None:
+        for name in self.names:
+            self.raw.unregister(name)
+
+    def reason(self, reason_as: str = "reason_code", column_as: str = "column_name") -> str:
+        """SQL of the first failing issue's reason_code and column, in the flags' order."""
+        if not self.flags:
+            return f"CAST(NULL AS VARCHAR) AS {reason_as}, CAST(NULL AS VARCHAR) AS {column_as}"
+        reason = " ".join(f"WHEN {f} THEN '{code}'" for f, code, _ in self.flags)
+        column = " ".join(f"WHEN {f} THEN '{col}'" for f, _, col in self.flags)
+        return f"CASE {reason} END AS {reason_as}, CASE {column} END AS {column_as}"
+
+
+@contextmanager
+def mappings(raw: Any) -> Iterator[Mappings]:
+    m = Mappings(raw)
+    try:
+        yield m
+    finally:
+        m.close()
+
+
+def run(conn: sa.Connection, feed: str, batch_id: int, source: str,
+        cleansed_sql: Any) -> tuple[int, pd.DataFrame, int]:
+    """Stage `source` as `uf_src_rows`, build `uf_cleansed` from `cleansed_sql(mappings)` (every row with its
+    standardised columns, reason_code and column_name), fold and supersede, insert the clean rows into
+    `cln_<feed>`. Returns (rows loaded, failed rows with their raw columns, rows merged)."""
+    raw = conn.connection.driver_connection
+    cols = FEEDS[feed].columns
+    raw.execute(f"CREATE OR REPLACE TEMPORARY TABLE uf_src_rows AS {source}")
+    with mappings(raw) as m:
+        raw.execute(f"CREATE OR REPLACE TEMPORARY TABLE uf_cleansed AS {_fates(feed, cleansed_sql(m))}")
+    raw.execute("DROP TABLE uf_src_rows")
+    out = ", ".join(["source_row_number", *cols, *feeds._std_columns(feed)])
+    loaded = raw.execute(f"INSERT INTO cln_{feed} (batch_id, {out}) SELECT ?, {out} FROM uf_cleansed "
+                         "WHERE fate = 'clean' ORDER BY source_row_number", [batch_id]).fetchone()[0]
+    merged = raw.execute("SELECT COUNT(*) FROM uf_cleansed WHERE fate = 'merged'").fetchone()[0]
+    failed = raw.execute(f"SELECT source_row_number, {', '.join(cols)}, reason_code, column_name, fate "
+                         "FROM uf_cleansed WHERE fate IN ('quarantined', 'superseded') ORDER BY source_row_number").df()
+    raw.execute("DROP TABLE uf_cleansed")
+    return int(loaded), _failed(feed, failed), int(merged)
+
+
+def _fates(feed: str, cleansed: str) -> str:
+    """Each row's fate: quarantined (an issue), merged (an exact re-send of an earlier clean row), superseded
+    (a later clean row with an earlier one's key and other values), else clean — as `batch._fold_duplicates`."""
+    raw = ", ".join(FEEDS[feed].columns)
+    keys = feeds.SUPERSEDE_KEYS.get(feed)
+    later = (f"WHEN ROW_NUMBER() OVER (PARTITION BY reason_code IS NULL AND NOT exact, {', '.join(keys)} "
+             "ORDER BY source_row_number) > 1 THEN 'superseded'") if keys else ""
+    return f"""
+WITH c AS ({cleansed}),
+folded AS (
+    SELECT c.*, CASE WHEN reason_code IS NOT NULL THEN FALSE
+                     ELSE ROW_NUMBER() OVER (PARTITION BY reason_code IS NULL, {raw} ORDER BY source_row_number) > 1
+                END AS exact
+    FROM c
+)
+SELECT folded.*, CASE WHEN reason_code IS NOT NULL THEN 'quarantined' WHEN exact THEN 'merged' {later}
+                      ELSE 'clean' END AS fate
+FROM folded"""
+
+
+def _failed(feed: str, failed: pd.DataFrame) -> pd.DataFrame:
+    """The failed rows as `feeds.cleanse` and `batch._fold_duplicates` describe them, raw columns kept."""
+    failed = failed.astype(object).where(failed.notna(), None)
+    failed["source_row_number"] = failed["source_row_number"].astype("int64")
+    bad = failed[failed["fate"] == "quarantined"]
+    later = failed[failed["fate"] == "superseded"]
+    described = feeds.describe(bad, bad["reason_code"], bad["column_name"])
+    q = pd.concat([described, feeds.superseded(feed, later["source_row_number"])], ignore_index=True)
+    return q.merge(failed[["source_row_number", *FEEDS[feed].columns]], on="source_row_number", how="left")
+
+
+def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
+                   feed: str) -> tuple[int, pd.DataFrame, int]:
+    """A PER_ROW feed's staged rows (`source`) cleansed into `cln_<feed>`; see `run`."""
+    inputs = PER_ROW[feed]
+
+    def cleansed(m: Mappings) -> str:
+        std: dict[str, str] = {}
+        for i, rule in enumerate(feeds.SPECS[feed]):
+            m.rule(f"r{i}", rule, tz)
+            if not rule.std.endswith("_key"):
+                std[rule.std] = f"r{i}.std"
+        if inputs:
+            specific, issues = _specific(feed, m.distinct(*inputs), tz)
+            m.join("x", specific, {c: c for c in inputs})
+            m.flags += [(f"x.f{j}", code, col) for j, (code, col) in enumerate(issues)]
+            # what the feed-specific step writes replaces a rule's value of the same name, as in `cleanse`
+            std.update({c: f"x.{c}" for c in specific.columns if c not in inputs and not _is_flag(c)})
+        raw = ", ".join(f"s.{c}" for c in FEEDS[feed].columns)
+        cols = ", ".join(f"{e} AS {name}" for name, e in std.items())
+        return f"SELECT s.source_row_number, {raw}, {cols}, {m.reason()} FROM uf_src_rows s {' '.join(m.joins)}"
+
+    return run(conn, feed, batch_id, source, cleansed)
+
+
+def _is_flag(column: str) -> bool:
+    return column[:1] == "f" and column[1:].isdigit()
+
+
+def _specific(feed: str, values: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """`feeds._feed_specific` on distinct input tuples: (the inputs with each new standardised column and one
+    flag `f<i>` per issue it raises, [(reason_code, column) per flag in its order])."""
+    values = values.reset_index(drop=True)
+    out = pd.DataFrame(index=values.index)
+    issues: list[feeds.Issue] = []
+    feeds._feed_specific(feed, values, out, tz, issues)
+    frame = values.copy()
+    for c in out.columns:
+        frame[c] = out[c].to_numpy()
+    for j, (mask, _, _) in enumerate(issues):
+        frame[f"f{j}"] = mask.fillna(False).astype(bool).to_numpy()
+    return frame, [(code, col) for _, code, col in issues]
