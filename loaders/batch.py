@@ -249,8 +249,9 @@ def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchRes
         conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
     rejects: list[tuple[int, str, str, str]] = []
     n_read = 0
+    # a feed cleansed in SQL only stages its text: it stays in Arrow on its way to the warehouse
     for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS,
-                                plain_text):
+                                plain_text, arrow=_in_sql(conn, feed.name)):
         rejects += take_rejects(chunk, "wrong_field_count")
         chunk.insert(0, "batch_id", batch_id)
         key = chunk[key_col]

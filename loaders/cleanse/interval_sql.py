@@ -73,8 +73,7 @@ def _cleansed_sql(m: Mappings, tz: str) -> str:
     """Every staged row with its standardised columns and its first failing issue (reason_code, column_name)."""
     rule_std = {}
     for i, rule in enumerate(feeds.SPECS[FEED]):  # service point, minutes, received_at: one raw value each
-        m.rule(f"r{i}", rule, tz)
-        rule_std[rule.std] = f"r{i}.std"
+        rule_std[rule.std] = m.rule(f"r{i}", rule, tz)
     m.join("v", _readings(m.distinct("value", "unit")), {"value": "value", "unit": "unit"})
     m.flags += [("v.invalid_number", "invalid_number", "value"), ("v.unknown_unit", "unknown_unit", "unit")]
     m.join("t", _local_times(m.distinct("interval_end_local")["interval_end_local"], tz), {"interval_end_local": "raw"})
@@ -94,7 +93,7 @@ WITH j AS (
            CAST(t.naive AS TIMESTAMP) AS naive, CAST(t.utc_dst AS TIMESTAMP) AS utc_dst,
            CAST(t.utc_std AS TIMESTAMP) AS utc_std, o.minutes AS offset_minutes,
            COALESCE(c.delivered, FALSE) AS delivered, {m.reason("rule_reason", "rule_column")}
-    FROM uf_src_rows s
+    FROM {m.source()} s
     {" ".join(m.joins)}
 ), utc AS (  -- an explicit offset settles the instant; otherwise the n-th occurrence of a repeated local time
     SELECT j.*, (naive IS NOT NULL AND offset_minutes IS NOT NULL) AS offset_ok,

@@ -43,6 +43,13 @@ class Mappings:
     def __init__(self, raw: Any) -> None:
         self.raw, self.names, self.joins = raw, [], []
         self.flags: list[tuple[str, str, str]] = []
+        self.prep: dict[str, str] = {}  # per-row values the rules share, computed once: name -> SQL over s
+
+    def source(self) -> str:
+        """The staged rows with the shared per-row values, as a FROM item (alias it `s`)."""
+        if not self.prep:
+            return "uf_src_rows"
+        return f"(SELECT s.*, {', '.join(f'{e} AS {n}' for n, e in self.prep.items())} FROM uf_src_rows s)"
 
     def distinct(self, *cols: str) -> pd.DataFrame:
         df = self.raw.execute(f"SELECT DISTINCT {', '.join(cols)} FROM uf_src_rows").df()
@@ -56,10 +63,33 @@ class Mappings:
         cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM {alias}.{m}" for c, m in on.items())
         self.joins.append(f"LEFT JOIN {name} {alias} ON {cond}" if on else f"CROSS JOIN {name} {alias}")
 
-    def rule(self, alias: str, rule: feeds.Rule, tz: str) -> None:
-        table, issues = feeds.rule_table(rule, self.distinct(rule.raw)[rule.raw], tz)
+    def distinct_where(self, col: str, where: str) -> pd.Series:
+        df = self.raw.execute(f"SELECT DISTINCT {col} FROM uf_src_rows s WHERE {where}").df()
+        return df[col].astype(object).where(df[col].notna(), None)
+
+    def rule(self, alias: str, rule: feeds.Rule, tz: str) -> str:
+        """Join a rule's mapping table; returns the SQL of its standardised value. Ids and codes, mostly
+        distinct, are computed in SQL where the value is ASCII (or NULL), from the Python rule elsewhere."""
+        fast = _ascii_rule(rule)
+        if fast is None:
+            table, issues = feeds.rule_table(rule, self.distinct(rule.raw)[rule.raw], tz)
+            self.join(alias, table, {rule.raw: "raw"})
+            self.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(issues)]
+            return f"{alias}.std"
+        ascii_or_null = f"(s.{rule.raw} IS NULL OR strlen(s.{rule.raw}) = length(s.{rule.raw}))"
+        table, issues = feeds.rule_table(rule, self.distinct_where(rule.raw, f"NOT {ascii_or_null}"), tz)
+        std, flags, prep = fast
+        self.prep.update(prep)
+        if table.empty:  # every value is ASCII (or NULL): nothing to join
+            self.flags += [(sql, code, rule.raw) for code, sql in flags]
+            return std
+        self.prep[f"_ascii_{rule.raw}"] = ascii_or_null
+        in_sql = f"s._ascii_{rule.raw}"
+        assert [code for code, _ in issues] == [code for code, _ in flags], (rule, issues)
         self.join(alias, table, {rule.raw: "raw"})
-        self.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(issues)]
+        self.flags += [(f"(CASE WHEN {in_sql} THEN {sql} ELSE CAST({alias}.f{j} AS BOOLEAN) END)", code, rule.raw)
+                       for j, (code, sql) in enumerate(flags)]
+        return f"(CASE WHEN {in_sql} THEN {std} ELSE CAST({alias}.std AS VARCHAR) END)"
 
     def close(self) -> None:
         for name in self.names:
@@ -72,6 +102,36 @@ class Mappings:
         reason = " ".join(f"WHEN {f} THEN '{code}'" for f, code, _ in self.flags)
         column = " ".join(f"WHEN {f} THEN '{col}'" for f, _, col in self.flags)
         return f"CASE {reason} END AS {reason_as}, CASE {column} END AS {column_as}"
+
+
+# What Python's str.strip() and the `\s` of its `re` remove from ASCII text: the whitespace of str.isspace()
+_WS = "(chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(28) || chr(29) || chr(30) || chr(31) || ' ')"
+
+
+def _ascii_rule(rule: feeds.Rule) -> tuple[str, list[tuple[str, str]], dict[str, str]] | None:
+    """(standardised value, [(reason_code, flag)] in the rule's order, shared per-row values) as SQL over an
+    ASCII or NULL raw value, equal to `ids.pad_id` / `ids.clean_code` there; None for a Python-only rule."""
+    v = f"s.{rule.raw}"
+    # (the cheap tests first: a first character above ' ' is no whitespace, all-digit ids need no cleaning)
+    prep = {f"_present_{rule.raw}":
+            f"CASE WHEN ascii({v}) > 32 THEN TRUE ELSE COALESCE(trim({v}, {_WS}) <> '', FALSE) END"}
+    present = f"s._present_{rule.raw}"
+    if rule.kind.startswith("id:"):
+        n = int(rule.kind[3:])
+        # separators people type (whitespace, '-', '.', '/') dropped; then 1..n digits, left-padded with zeros
+        prep[f"_digits_{rule.raw}"] = (f"CASE WHEN regexp_full_match({v}, '[0-9]+') THEN {v} "
+                                       f"ELSE translate({v}, {_WS[:-1]} || '-./'), '') END")
+        d = f"s._digits_{rule.raw}"
+        std = f"CASE WHEN regexp_full_match({d}, '[0-9]{{1,{n}}}') THEN lpad({d}, {n}, '0') END"
+        flags = [("invalid_id", f"({present} AND ({std}) IS NULL)")]
+    elif rule.kind in ("code", "lower"):
+        std = f"NULLIF({'upper' if rule.kind == 'code' else 'lower'}(trim({v}, {_WS})), '')"
+        flags = []
+    else:
+        return None
+    if rule.required:
+        flags.append(("missing_key", f"(NOT {present})"))
+    return std, flags, prep
 
 
 @contextmanager
@@ -143,9 +203,9 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
     def cleansed(m: Mappings) -> str:
         std: dict[str, str] = {}
         for i, rule in enumerate(feeds.SPECS[feed]):
-            m.rule(f"r{i}", rule, tz)
+            value = m.rule(f"r{i}", rule, tz)
             if not rule.std.endswith("_key"):
-                std[rule.std] = f"r{i}.std"
+                std[rule.std] = value
         if inputs:
             specific, issues = _specific(feed, m.distinct(*inputs), tz)
             m.join("x", specific, {c: c for c in inputs})
@@ -154,7 +214,7 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
             std.update({c: f"x.{c}" for c in specific.columns if c not in inputs and not _is_flag(c)})
         raw = ", ".join(f"s.{c}" for c in FEEDS[feed].columns)
         cols = ", ".join(f"{e} AS {name}" for name, e in std.items())
-        return f"SELECT s.source_row_number, {raw}, {cols}, {m.reason()} FROM uf_src_rows s {' '.join(m.joins)}"
+        return f"SELECT s.source_row_number, {raw}, {cols}, {m.reason()} FROM {m.source()} s {' '.join(m.joins)}"
 
     return run(conn, feed, batch_id, source, cleansed)
 

@@ -235,14 +235,15 @@ def stream_encoding(path: Path, gzipped: bool) -> tuple[str, bool]:
 
 
 def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool,
-                   chunk_rows: int, plain_text: bool = False) -> Iterator[pd.DataFrame]:
+                   chunk_rows: int, plain_text: bool = False, arrow: bool = False) -> Iterator[pd.DataFrame]:
     """`read_delimited` for a large file: the same strict checks and row numbering, in frames of
     `chunk_rows` records (or pyarrow's blocks for plain text) read straight from the file (memory bounded
     by the chunk, not the file). Plain text is split by `plain`; where that meets something only the
-    strict reader handles, the strict reader takes over at the record where it stopped."""
+    strict reader handles, the strict reader takes over at the record where it stopped. `arrow`: plain
+    text's fields stay Arrow strings (`plain.to_frame`)."""
     done = 0
     if plain_text:
-        done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped)
+        done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped, arrow)
         if done is None:
             return
     yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, done)
@@ -253,7 +254,7 @@ def _open_binary(path: Path, gzipped: bool) -> BinaryIO:
 
 
 def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
-                gzipped: bool) -> Generator[pd.DataFrame, None, int | None]:
+                gzipped: bool, arrow: bool) -> Generator[pd.DataFrame, None, int | None]:
     """Frames of a plain file; returns None when done, or the count of records yielded before a record
     the strict reader must see."""
     done = 0
@@ -263,7 +264,7 @@ def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
         header = _check_header(path, header, feed, delimiter)
         body_encoding = "utf8" if encoding.startswith("utf-8") else encoding
         for batch in plain.iter_body(raw, len(header), delimiter, body_encoding):
-            yield plain.to_frame(batch, header, feed.columns, done + 1)
+            yield plain.to_frame(batch, header, feed.columns, done + 1, arrow)
             done += batch.num_rows
     except plain.NotPlain:
         return done

@@ -86,13 +86,19 @@ def _batches(stream: BinaryIO, width: int, delimiter: str, encoding: str) -> Ite
 
 
 def to_frame(table: pa.Table | pa.RecordBatch, header: list[str], columns: tuple[str, ...],
-             first: int) -> pd.DataFrame:
+             first: int, arrow: bool = False) -> pd.DataFrame:
     """The strict reader's frame: source_row_number from `first`, the feed's columns as Python str, and
-    `__raw__` None (no record was rejected)."""
+    `__raw__` None (no record was rejected). `arrow`: the columns stay Arrow strings (no Python object per
+    field), for a caller that only stages them (the same text lands in the warehouse)."""
     position = {name: i for i, name in enumerate(header)}
     n = table.num_rows
-    df = pd.DataFrame({"source_row_number": range(first, first + n),
-                       **{c: pd.Series(table.column(position[c]).to_numpy(zero_copy_only=False), dtype=object)
-                          for c in columns}})
+
+    def column(c: str) -> pd.Series:
+        values = table.column(position[c])
+        if arrow:
+            return pd.Series(values, dtype=pd.ArrowDtype(pa.string()))
+        return pd.Series(values.to_numpy(zero_copy_only=False), dtype=object)
+
+    df = pd.DataFrame({"source_row_number": range(first, first + n), **{c: column(c) for c in columns}})
     df["__raw__"] = pd.Series([None] * n, dtype=object)
     return df
