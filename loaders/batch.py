@@ -325,7 +325,7 @@ def discard_interrupted(engine: Engine) -> list[int]:
     batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
     not loading belongs to no one. Called where a process starts writing (`load_files`, `utilityflow
     check`, the scheduler), before any load of its own; until then readers skip `running` batches
-    (`loaders.star.UNPUBLISHED`, matching, scoring)."""
+    (`loaders.star._published`, matching, scoring)."""
     if engine.dialect.name != "duckdb":
         return []
     with connect_checked(engine) as conn, conn.begin():

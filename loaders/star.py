@@ -18,11 +18,17 @@ LATEST = "ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY batch_id DESC, source_r
 # Rows of a batch another load is still writing (on DuckDB a large file commits chunk by chunk under a
 # `running` audit row, see loaders.batch._load_streamed) are not data yet: every cross-batch read skips them.
 RUNNING = "SELECT batch_id FROM dim_batch WHERE status = 'running'"
-UNPUBLISHED = f"{RUNNING} AND batch_id <> :b"  # the batch being published reads its own rows
 
 
-def _published(alias: str) -> str:
-    return f"{alias}.batch_id NOT IN ({UNPUBLISHED})"
+def _published(conn: sa.Connection, alias: str, b: int) -> str:
+    """SQL: `alias` is a row of a published batch, or of batch `b` (being published, it reads its own rows).
+
+    The running batches are listed as literals, not as `NOT IN (subquery)`: with the subquery DuckDB's plan
+    for the 2 M-premise publish needed more than the loader's 1 GB memory limit and the GIS snapshot failed
+    (Out of Memory); without one there is nothing to plan. Same snapshot, same rows: the list is read in the
+    publishing transaction."""
+    running = [int(r) for r in conn.execute(sa.text(f"{RUNNING} AND batch_id <> :b"), {"b": b}).scalars()]
+    return f"{alias}.batch_id NOT IN ({', '.join(map(str, running))})" if running else "1 = 1"
 
 
 def _hash(cols: list[str]) -> str:
@@ -63,9 +69,9 @@ def infer(conn: sa.Connection, dim: str, key: str, keys_sql: str, batch_id: int,
         {"b": batch_id, "ts": ts})
 
 
-def _latest(table: str, key: str, cols: str, where: str = "batch_id = :b") -> str:
+def _latest(conn: sa.Connection, b: int, table: str, key: str, cols: str, where: str = "batch_id = :b") -> str:
     return (f"SELECT {cols} FROM (SELECT t.*, {LATEST.format(key=key)} AS uf_last FROM {table} t WHERE "
-            f"{_published('t')} AND {key} IN (SELECT {key} FROM {table} WHERE {where})) x WHERE uf_last")
+            f"{_published(conn, 't', b)} AND {key} IN (SELECT {key} FROM {table} WHERE {where})) x WHERE uf_last")
 
 
 def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: str, cols: list[str],
@@ -98,7 +104,7 @@ def publish(conn: sa.Connection, feed: str, batch_id: int, ts: datetime, tz: str
 
 def _tariff(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     cols = ["commodity", "description", "unit_rate", "fixed_charge", "effective_date"]
-    src = _latest("cln_cis_tariff", "tariff_code_std",
+    src = _latest(conn, b, "cln_cis_tariff", "tariff_code_std",
                   "tariff_code_std AS tariff_code, lower(commodity) AS commodity, description, "
                   "unit_rate_std AS unit_rate, fixed_charge_std AS fixed_charge, effective_date_std AS effective_date")
     conn.execute(sa.text(f"CREATE TEMPORARY TABLE uf_src AS SELECT s.*, {_hash(cols)} AS row_hash FROM ({src}) s"),
@@ -118,11 +124,12 @@ def _premise(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     """CIS owns the address, GIS the location and network links; both feed one premise version."""
     touched = ("SELECT premise_id_std FROM cln_cis_premise WHERE batch_id = :b UNION "
                "SELECT premise_id_std FROM cln_gis_premise WHERE batch_id = :b")
+    published = _published(conn, "t", b)
     cis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_cis_premise t WHERE {_published('t')} AND premise_id_std IN "
+           f"source_row_number DESC) AS rn FROM cln_cis_premise t WHERE {published} AND premise_id_std IN "
            f"({touched})) x WHERE rn = 1")
     gis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_gis_premise t WHERE {_published('t')} AND premise_id_std IN "
+           f"source_row_number DESC) AS rn FROM cln_gis_premise t WHERE {published} AND premise_id_std IN "
            f"({touched})) x WHERE rn = 1")
     src = (f"SELECT k.premise_id_std AS premise_id, g.gis_facility_id, COALESCE(c.address_std, g.address_std) AS "
            "address_std, COALESCE(c.unit_std, g.unit_std) AS unit_std, COALESCE(c.city_std, g.city_std) AS city, "
@@ -137,7 +144,7 @@ def _premise(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
 
 def _account(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     attrs = ["partner_id", "premise_id", "account_status", "tariff_code", "bill_cycle", "open_date", "close_date"]
-    src = _latest("cln_cis_account", "contract_account_std",
+    src = _latest(conn, b, "cln_cis_account", "contract_account_std",
                   "contract_account_std AS account_number, partner_id_std AS partner_id, premise_id_std AS "
                   "premise_id, upper(trim(account_status)) AS account_status, upper(trim(tariff_code)) AS tariff_code, "
                   "trim(bill_cycle) AS bill_cycle, open_date_std AS open_date, close_date_std AS close_date")
@@ -152,9 +159,11 @@ def _service_point(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     touched = ("SELECT service_point_id_std FROM cln_cis_service_point WHERE batch_id = :b UNION "
                "SELECT service_point_id_std FROM cln_gis_service_point WHERE batch_id = :b")
 
+    published = _published(conn, "t", b)
+
     def latest(t: str) -> str:
         return ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY service_point_id_std ORDER BY batch_id "
-                f"DESC, source_row_number DESC) AS rn FROM {t} t WHERE {_published('t')} AND service_point_id_std IN "
+                f"DESC, source_row_number DESC) AS rn FROM {t} t WHERE {published} AND service_point_id_std IN "
                 f"({touched})) x "
                 "WHERE rn = 1")
     src = ("SELECT k.service_point_id_std AS service_point_id, COALESCE(c.premise_id_std, g.premise_id_std) AS "
@@ -170,7 +179,7 @@ def _meter(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     _service_point(conn, b, ts, tz)
     attrs = ["service_point_id", "commodity", "unit", "multiplier", "dials", "interval_minutes", "install_date",
              "remove_date", "meter_status"]
-    src = _latest("cln_cis_service_point", "meter_serial_std",
+    src = _latest(conn, b, "cln_cis_service_point", "meter_serial_std",
                   "meter_serial_std AS meter_serial, service_point_id_std AS service_point_id, commodity_std AS "
                   "commodity, unit_std AS unit, multiplier_std AS multiplier, dials_std AS dials, "
                   "interval_minutes_std AS interval_minutes, install_date_std AS install_date, remove_date_std AS "
@@ -180,11 +189,11 @@ def _meter(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
 
 
 def _billing_line(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
-    bill = _latest("cln_cis_bill", "bill_id_std", "*", "bill_id_std IN (SELECT bill_id_std FROM cln_cis_bill_line "
-                   "WHERE batch_id = :b)")
+    bill = _latest(conn, b, "cln_cis_bill", "bill_id_std", "*",
+                   "bill_id_std IN (SELECT bill_id_std FROM cln_cis_bill_line WHERE batch_id = :b)")
     infer(conn, "dim_account", "account_number", f"SELECT h.contract_account_std AS account_number FROM ({bill}) h",
           b, ts)
-    lines = _latest("cln_cis_bill_line", "bill_id_std || '|' || CAST(line_no_std AS VARCHAR(10))", "*")
+    lines = _latest(conn, b, "cln_cis_bill_line", "bill_id_std || '|' || CAST(line_no_std AS VARCHAR(10))", "*")
     sql = (
         "SELECT l.bill_id_std AS bill_id, l.line_no_std AS line_no, a.account_sk, c.customer_sk, p.premise_sk, "
         "t.tariff_sk, " + _date_key("h.bill_date_std") + " AS bill_date_key, " + _date_key("h.period_start_std")
@@ -230,7 +239,7 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
              "i.interval_end_utc ORDER BY i.batch_id DESC, i.source_row_number DESC) AS rn FROM cln_mdm_interval i "
              f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
              "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
-             f"AND k.usage_day = {i_day} WHERE {_published('i')}")
+             f"AND k.usage_day = {i_day} WHERE {_published(conn, 'i', b)}")
     sql = (
         "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
         "r.service_point_id_std AS service_point_id, "
