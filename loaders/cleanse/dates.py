@@ -101,13 +101,13 @@ def naive_local(text: pd.Series) -> pd.Series:
 def with_offset(local_text: pd.Series, offset_text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(naive UTC, ok) from a local wall time and its delivered UTC offset (`-05:00`, `+0100`, `Z`)."""
     naive = on_distinct(local_text, naive_local)
-    minutes = on_distinct(offset_text, _offset_minutes)
+    minutes = on_distinct(offset_text, offset_minutes)
     ok = naive.notna() & minutes.notna()
     utc = naive - pd.to_timedelta(minutes.fillna(0), unit="m")
     return utc.where(ok), ok.fillna(False).astype(bool)
 
 
-def _offset_minutes(offset_text: pd.Series) -> pd.Series:
+def offset_minutes(offset_text: pd.Series) -> pd.Series:
     m = offset_text.astype("string").str.strip().str.extract(r"^(?:(Z)|([+-])(\d{2}):?(\d{2}))$")
     minutes = (pd.to_numeric(m[2], errors="coerce") * 60 + pd.to_numeric(m[3], errors="coerce"))
     return minutes.where(m[1] != "-", -minutes).where(m[0].isna(), 0).astype(float)

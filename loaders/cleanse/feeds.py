@@ -184,7 +184,7 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
     issues: list[Issue] = []
     for rule in SPECS[feed]:
         _apply_rule(df, out, rule, tz, issues)
-    _feed_specific(feed, df, out, tz, issues)
+    feed_specific(feed, df, out, tz, issues)
     reason = pd.Series(None, index=df.index, dtype=object)
     column = pd.Series(None, index=df.index, dtype=object)
     for mask, code, col in issues:
@@ -194,12 +194,12 @@ def cleanse(feed: str, df: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, pd.Data
     bad = reason.notna()
     quarantine = describe(df[bad], reason[bad], column[bad])
     swaps = [c for c in out.columns if c.startswith("__swap_")]
-    if "date_repairs" in _std_columns(feed):
+    if "date_repairs" in std_columns(feed):
         repairs = pd.Series("", index=out.index, dtype=object)
         for c in swaps:
             repairs = repairs + np.where(out[c].fillna(False).astype(bool), c[7:] + ",", "")
         out["date_repairs"] = none_for_null(repairs.str.rstrip(",").where(repairs != ""))
-    keep = ["source_row_number", *FEEDS[feed].columns, *_std_columns(feed)]
+    keep = ["source_row_number", *FEEDS[feed].columns, *std_columns(feed)]
     return out.loc[~bad, keep], quarantine
 
 
@@ -227,10 +227,14 @@ def rule_table(rule: Rule, values: pd.Series, tz: str) -> tuple[pd.DataFrame, li
     issues: list[Issue] = []
     _apply_rule(df, out, rule, tz, issues)
     std = out[f"__{rule.std}" if rule.std.endswith("_key") else rule.std]
-    table = pd.DataFrame({"raw": df[rule.raw], "std": std})
-    for i, (mask, _, _) in enumerate(issues):
-        table[f"f{i}"] = mask.fillna(False).astype(bool).to_numpy()
-    return table, [(code, col) for _, code, col in issues]
+    flags, described = issue_flags(issues)
+    return pd.DataFrame({"raw": df[rule.raw], "std": std, **flags}), described
+
+
+def issue_flags(issues: list[Issue]) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Issues as boolean columns `f0`, `f1`, ... (NA -> False) and their (reason_code, column), in order."""
+    flags = {f"f{i}": mask.fillna(False).astype(bool).to_numpy() for i, (mask, _, _) in enumerate(issues)}
+    return flags, [(code, col) for _, code, col in issues]
 
 
 def reading(df: pd.DataFrame, out: pd.DataFrame, col: str, std: str, issues: list[Issue]) -> None:
@@ -245,13 +249,13 @@ def reading(df: pd.DataFrame, out: pd.DataFrame, col: str, std: str, issues: lis
     issues.append((num.notna() & out["unit_std"].isna(), "unknown_unit", "unit"))
 
 
-def _std_columns(feed: str) -> list[str]:
+def std_columns(feed: str) -> list[str]:
     from warehouse.schema.cleansed import STD
 
     return [w.split(":")[0] for w in STD[feed].split()]
 
 
-def _feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issues: list[Issue]) -> None:
+def feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issues: list[Issue]) -> None:
     if feed == "cis_customer":
         _customerish(df, out, feed)
         _address(df, out, "mail_", "mail_", "mail_unit")

@@ -36,20 +36,20 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str) -> 
     return rows_sql.run(conn, FEED, batch_id, source, lambda m: _cleansed_sql(m, tz))
 
 
-def _readings(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Distinct (value, unit) pairs -> canonical value and unit, the two issues, and whether the label is
-    kWh as the Wh-as-kWh repair reads it (upper-cased, not stripped)."""
+def _readings(pairs: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Distinct (value, unit) pairs -> canonical value and unit, whether the label is kWh as the Wh-as-kWh
+    repair reads it (upper-cased, not stripped), and the issues of `feeds.reading` as flags f0, f1, ..."""
     out = pd.DataFrame(index=pairs.index)
     issues: list[feeds.Issue] = []
     feeds.reading(pairs, out, "value", "value_std", issues)
+    flags, described = feeds.issue_flags(issues)
     return pd.DataFrame({
         "value": pairs["value"], "unit": pairs["unit"],
         "value_std": pd.to_numeric(out["value_std"], errors="coerce").astype(float),
         "unit_std": out["unit_std"],
-        "invalid_number": issues[0][0].fillna(False).astype(bool).to_numpy(),
-        "unknown_unit": issues[1][0].fillna(False).astype(bool).to_numpy(),
         "kwh_label": (pairs["unit"].astype("string").str.upper() == "KWH").fillna(False).astype(bool).to_numpy(),
-    })
+        **flags,
+    }), described
 
 
 def _local_times(values: pd.Series, tz: str) -> pd.DataFrame:
@@ -65,7 +65,7 @@ def _local_times(values: pd.Series, tz: str) -> pd.DataFrame:
 
 def _minutes(offsets: pd.Series) -> pd.Series:
     if offsets.notna().any():
-        return dates._offset_minutes(offsets)
+        return dates.offset_minutes(offsets)
     return pd.Series(np.nan, index=offsets.index, dtype=float)
 
 
@@ -74,8 +74,9 @@ def _cleansed_sql(m: Mappings, tz: str) -> str:
     rule_std = {}
     for i, rule in enumerate(feeds.SPECS[FEED]):  # service point, minutes, received_at: one raw value each
         rule_std[rule.std] = m.rule(f"r{i}", rule, tz)
-    m.join("v", _readings(m.distinct("value", "unit")), {"value": "value", "unit": "unit"})
-    m.flags += [("v.invalid_number", "invalid_number", "value"), ("v.unknown_unit", "unknown_unit", "unit")]
+    readings, issues = _readings(m.distinct("value", "unit"))
+    m.join("v", readings, {"value": "value", "unit": "unit"})
+    m.flags += [(f"v.f{j}", code, col) for j, (code, col) in enumerate(issues)]
     m.join("t", _local_times(m.distinct("interval_end_local")["interval_end_local"], tz), {"interval_end_local": "raw"})
     offsets = m.distinct("utc_offset")["utc_offset"]
     m.join("o", pd.DataFrame({"raw": offsets, "minutes": _minutes(offsets)}), {"utc_offset": "raw"})

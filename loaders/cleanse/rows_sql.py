@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from loaders.cleanse import feeds
 from warehouse.schema.staging import FEEDS
 
-# feed -> the raw columns its feed-specific standardisers (`feeds._feed_specific`) read; each output is a
+# feed -> the raw columns its feed-specific standardisers (`feeds.feed_specific`) read; each output is a
 # function of those values in one row
 PER_ROW: dict[str, tuple[str, ...]] = {
     "cis_account": (),
@@ -51,8 +51,8 @@ class Mappings:
             return "uf_src_rows"
         return f"(SELECT s.*, {', '.join(f'{e} AS {n}' for n, e in self.prep.items())} FROM uf_src_rows s)"
 
-    def distinct(self, *cols: str) -> pd.DataFrame:
-        df = self.raw.execute(f"SELECT DISTINCT {', '.join(cols)} FROM uf_src_rows").df()
+    def distinct(self, *cols: str, where: str = "TRUE") -> pd.DataFrame:
+        df = self.raw.execute(f"SELECT DISTINCT {', '.join(cols)} FROM uf_src_rows s WHERE {where}").df()
         return df.astype(object).where(df.notna(), None)
 
     def join(self, alias: str, frame: pd.DataFrame, on: dict[str, str]) -> None:
@@ -62,10 +62,6 @@ class Mappings:
         self.names.append(name)
         cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM {alias}.{m}" for c, m in on.items())
         self.joins.append(f"LEFT JOIN {name} {alias} ON {cond}" if on else f"CROSS JOIN {name} {alias}")
-
-    def distinct_where(self, col: str, where: str) -> pd.Series:
-        df = self.raw.execute(f"SELECT DISTINCT {col} FROM uf_src_rows s WHERE {where}").df()
-        return df[col].astype(object).where(df[col].notna(), None)
 
     def rule(self, alias: str, rule: feeds.Rule, tz: str) -> str:
         """Join a rule's mapping table; returns the SQL of its standardised value. Ids and codes, mostly
@@ -77,7 +73,7 @@ class Mappings:
             self.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(issues)]
             return f"{alias}.std"
         ascii_or_null = f"(s.{rule.raw} IS NULL OR strlen(s.{rule.raw}) = length(s.{rule.raw}))"
-        table, issues = feeds.rule_table(rule, self.distinct_where(rule.raw, f"NOT {ascii_or_null}"), tz)
+        table, issues = feeds.rule_table(rule, self.distinct(rule.raw, where=f"NOT {ascii_or_null}")[rule.raw], tz)
         std, flags, prep = fast
         self.prep.update(prep)
         if table.empty:  # every value is ASCII (or NULL): nothing to join
@@ -154,7 +150,7 @@ def run(conn: sa.Connection, feed: str, batch_id: int, source: str,
     with mappings(raw) as m:
         raw.execute(f"CREATE OR REPLACE TEMPORARY TABLE uf_cleansed AS {_fates(feed, cleansed_sql(m))}")
     raw.execute("DROP TABLE uf_src_rows")
-    out = ", ".join(["source_row_number", *cols, *feeds._std_columns(feed)])
+    out = ", ".join(["source_row_number", *cols, *feeds.std_columns(feed)])
     loaded = raw.execute(f"INSERT INTO cln_{feed} (batch_id, {out}) SELECT ?, {out} FROM uf_cleansed "
                          "WHERE fate = 'clean' ORDER BY source_row_number", [batch_id]).fetchone()[0]
     merged = raw.execute("SELECT COUNT(*) FROM uf_cleansed WHERE fate = 'merged'").fetchone()[0]
@@ -224,15 +220,11 @@ def _is_flag(column: str) -> bool:
 
 
 def _specific(feed: str, values: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """`feeds._feed_specific` on distinct input tuples: (the inputs with each new standardised column and one
+    """`feeds.feed_specific` on distinct input tuples: (the inputs with each new standardised column and one
     flag `f<i>` per issue it raises, [(reason_code, column) per flag in its order])."""
     values = values.reset_index(drop=True)
     out = pd.DataFrame(index=values.index)
     issues: list[feeds.Issue] = []
-    feeds._feed_specific(feed, values, out, tz, issues)
-    frame = values.copy()
-    for c in out.columns:
-        frame[c] = out[c].to_numpy()
-    for j, (mask, _, _) in enumerate(issues):
-        frame[f"f{j}"] = mask.fillna(False).astype(bool).to_numpy()
-    return frame, [(code, col) for _, code, col in issues]
+    feeds.feed_specific(feed, values, out, tz, issues)
+    flags, described = feeds.issue_flags(issues)
+    return pd.concat([values, out.reset_index(drop=True), pd.DataFrame(flags)], axis=1), described
