@@ -32,7 +32,7 @@ def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> int:
                 f'CAST("{c}" AS {_type(dialect, decl.column(c))})' if decl else f'"{c}"' for c in cols)
             raw.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {view}")
         finally:
-            raw.unregister(view)
+            unregister(raw, view)
     elif dialect.name == "postgres":
         buf = io.StringIO()
         df.to_csv(buf, index=False, header=False, na_rep="\\N")
@@ -48,3 +48,13 @@ def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> int:
 
 def _type(dialect: object, col: object) -> str:
     return dialect.column_type(col.type, col.length, col.precision, col.scale)  # type: ignore[attr-defined]
+
+
+def unregister(raw: object, view: str) -> None:
+    """Drop a registered frame. In a transaction an error has aborted DuckDB refuses even that ("Current
+    transaction is aborted"); that refusal must not replace the error that says what went wrong."""
+    try:
+        raw.unregister(view)  # type: ignore[attr-defined]
+    except Exception as e:  # noqa: BLE001 - only the aborted-transaction refusal is swallowed
+        if "transaction is aborted" not in str(e):
+            raise

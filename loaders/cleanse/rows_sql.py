@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from loaders import bulk
 from loaders.cleanse import feeds
 from warehouse.schema.staging import FEEDS
 
@@ -89,7 +90,7 @@ class Mappings:
 
     def close(self) -> None:
         for name in self.names:
-            self.raw.unregister(name)
+            bulk.unregister(self.raw, name)
 
     def reason(self, reason_as: str = "reason_code", column_as: str = "column_name") -> str:
         """SQL of the first failing issue's reason_code and column, in the flags' order."""

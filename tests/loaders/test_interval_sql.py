@@ -153,3 +153,20 @@ def test_every_rule_and_edge_case_equal(tmp_path: Path, monkeypatch: pytest.Monk
         assert repair in repairs
     for table in expected:
         assert got[table] == expected[table], table
+
+
+@pytest.mark.parametrize("in_sql", [True, False], ids=["sql", "pandas"])
+def test_a_failing_batch_reports_its_own_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_sql: bool) -> None:
+    """An interval length beyond the warehouse's SMALLINT fails the batch (nothing kept) with the conversion
+    error, not DuckDB's later "Current transaction is aborted" from cleaning up a registered frame."""
+    path = tmp_path / "in" / "mdm" / "mdm_interval_20260302.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join([HEADER, _row(minutes="40000")]) + "\n", encoding="utf-8")
+    if not in_sql:
+        monkeypatch.setattr(batch, "SQL_CLEANSE", {})
+    engine = _engine(tmp_path / "w.duckdb")
+    result = load_file(engine, path)
+    assert result.status == "failed"
+    assert "40000" in result.message and "minutes_std" in result.message
+    assert "transaction is aborted" not in result.message
+    assert all(not rows for table, rows in content(engine).items() if table != "dim_batch")
