@@ -53,11 +53,14 @@ def main() -> None:
     migrate(engine)
     feed_s: dict[str, float] = {}
     last = [time.perf_counter()]
+    loads_rss_kb = [0]
 
     def on_progress(event) -> None:  # noqa: ANN001
         now = time.perf_counter()
         if event.result is not None:
             feed_s[event.result.feed] = feed_s.get(event.result.feed, 0.0) + now - last[0]
+            # peak RSS never falls, so its value after the last batch is the loads' own peak (before matching)
+            loads_rss_kb[0] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         last[0] = now
 
     t1 = time.perf_counter()
@@ -75,6 +78,7 @@ def main() -> None:
         "rows_per_s": round(rows / load_s),
         "match_s": round(match_s, 1), "batches": len(summary.batches), "failed": summary.count("failed"),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "loads_peak_rss_mb": round(loads_rss_kb[0] / 1024),
         "slowest_feeds_s": dict(sorted(((k, round(v, 1)) for k, v in feed_s.items()), key=lambda kv: -kv[1])[:6]),
         "golden_customers": summary.match.golden_customers if summary.match else None,
     }

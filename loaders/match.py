@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -69,12 +71,19 @@ FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY trim(contact_id) ORDER BY batc
 """
 
 _ACCOUNT_EDGES = f"""
-SELECT 'crm:' || r.source_key AS a, 'cis:' || acct.partner_id_std AS b
+SELECT r.source_key AS a, acct.partner_id_std AS b
 FROM match_record r JOIN (SELECT contract_account_std, partner_id_std FROM (SELECT t.*, ROW_NUMBER() OVER (
      PARTITION BY contract_account_std ORDER BY batch_id DESC, source_row_number DESC) AS rn FROM cln_cis_account t
      WHERE t.batch_id NOT IN ({star.RUNNING})) x WHERE rn = 1) acct
      ON acct.contract_account_std = r.account_number_std
 WHERE r.source = 'crm' AND acct.partner_id_std IN (SELECT source_key FROM match_record WHERE source = 'cis')
+"""
+
+# each record with the golden id it holds now (at most one current xref row per record)
+_MATCH_RECORDS = """
+SELECT r.source, r.source_key, r.first_name_std, r.last_name_std, r.email_std, r.phone_e164, r.address_key, r.zip5,
+       x.golden_customer_id AS previous_id
+FROM match_record r LEFT JOIN customer_xref x ON x.source = r.source AND x.source_key = r.source_key AND x.is_current
 """
 
 
@@ -93,34 +102,129 @@ class MatchSummary:
     singletons: int = 0
 
 
+RULES = ("account_number", "email_last_name", "phone_last_name", "address_name", "probabilistic")
+
+
 def _read(conn: sa.Connection, sql: str) -> pd.DataFrame:
-    """A query's rows as a DataFrame. On DuckDB through Arrow: row tuples via SQLAlchemy cost 51 s and a
-    4.2 GB peak for the 2.9 M match records of a 2 M-customer utility; the frame is the same."""
+    """A query's rows as a DataFrame with Arrow-backed strings. On DuckDB through Arrow: row tuples via
+    SQLAlchemy cost 51 s and a 4.2 GB peak for the 2.9 M match records of a 2 M-customer utility."""
     if conn.engine.dialect.name == "duckdb":
         return conn.connection.driver_connection.sql(sql).to_arrow_table().to_pandas()
-    return pd.read_sql(sa.text(sql), conn)
+    return pd.read_sql(sa.text(sql), conn, dtype_backend="pyarrow")
 
 
-def _group_edges(df: pd.DataFrame, cols: list[str], rule: str) -> pd.DataFrame:
-    sub = df.dropna(subset=cols)
-    sub = sub[sub.duplicated(subset=cols, keep=False)]
-    first = sub.groupby(cols, sort=False)["node"].transform("min")  # hub = smallest key: order-independent
-    e = pd.DataFrame({"a": sub["node"].to_numpy(), "b": first.to_numpy(), "rule": rule, "score": 1.0})
-    return e[e["a"] != e["b"]]
+class Records:
+    """The match records in node order, with every compared value as an integer code.
+
+    A node is `source:source_key`; node order is the order of those strings, so a node is its position here
+    (the smallest member of a cluster is its first position). Equality of two values is equality of their
+    codes (-1: missing). Strings stay in Arrow; Python strings are made only for the distinct names and for
+    the pairs being scored. At 2 M customers the previous object-column frames held ~4.5 GB."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        # (source, source_key) in code point order is the order of "source:source_key" (sources have no ':')
+        src = pd.factorize(df["source"], sort=True)[0]
+        key = pd.factorize(df["source_key"], sort=True)[0]
+        df = df.iloc[np.lexsort((key, src))].reset_index(drop=True)
+        self.n = len(df)
+        self.source = _arrow(df["source"])
+        self.source_key = _arrow(df["source_key"])
+        self.first, self.first_values = _codes(df["first_name_std"])
+        self.last, self.last_values = _codes(df["last_name_std"])
+        self.email = _codes(df["email_std"])[0]
+        self.phone = _codes(df["phone_e164"])[0]
+        self.address = _codes(df["address_key"])[0]
+        self.zip5 = _codes(df["zip5"])[0]
+        self.previous, self.previous_values = _codes(df["previous_id"])
+
+    def node(self, positions: np.ndarray | list[int]) -> pa.Array:
+        """`source:source_key` of the nodes at `positions`."""
+        idx = pa.array(positions, type=pa.int64())
+        return pc.binary_join_element_wise(self.source.take(idx), self.source_key.take(idx), ":")
+
+    def names(self, positions: np.ndarray) -> list[str]:
+        return self.node(positions).to_pylist()
+
+    def positions(self, source: str, keys: pd.Series) -> np.ndarray:
+        """Positions of `keys` of one source (-1 where there is no such record)."""
+        found = pc.index_in(pc.binary_join_element_wise(source, _arrow(keys), ":"),
+                            value_set=self.node(np.arange(self.n)))
+        return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
-def _pairs_within(df: pd.DataFrame, key: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Row positions (a, b) of `df` sharing `key` in blocks of 2..MAX_BLOCK rows, a before b in node order,
-    in chunks of about PAIR_CHUNK pairs from blocks of one size. Only positions: a pair carries no columns
-    until it is scored (at 2 M customers the probabilistic blocks hold ~39 M pairs; a merge of every column
-    of both sides took 22 GB)."""
-    keys = df[key].to_numpy(dtype=object)
-    has = pd.notna(keys)
-    codes = np.full(len(df), -1, dtype=np.int64)
-    codes[has] = pd.factorize(keys[has])[0]
-    order = np.lexsort((df["node"].to_numpy(dtype=object).astype(str), codes))  # by block, then node
-    order = order[codes[order] >= 0]
-    block = codes[order]
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype(str), type=pa.string())
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1: missing or empty) and the distinct values as Python strings, sorted."""
+    codes, uniques = pd.factorize(values, sort=True)
+    uniques = np.asarray(uniques.astype(object), dtype=object)
+    empty = np.flatnonzero(uniques == "")
+    if len(empty):
+        codes = np.where(codes == empty[0], -1, codes)
+    return codes.astype(np.int64), uniques
+
+
+def _strings(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The values of `codes` as Python strings, '' for missing."""
+    return np.where(codes >= 0, values[np.maximum(codes, 0)], "") if len(values) else np.full(len(codes), "", object)
+
+
+@dataclass
+class Edges:
+    """Links between nodes (positions), in the order the rules found them."""
+    a: np.ndarray
+    b: np.ndarray
+    rule: np.ndarray  # index into RULES
+    score: np.ndarray
+
+    @classmethod
+    def of(cls, a: np.ndarray, b: np.ndarray, rule: str, score: np.ndarray | float = 1.0) -> Edges:
+        return cls(np.asarray(a, np.int64), np.asarray(b, np.int64), np.full(len(a), RULES.index(rule), np.int8),
+                   np.broadcast_to(np.asarray(score, np.float64), (len(a),)).copy())
+
+    @classmethod
+    def concat(cls, parts: list[Edges]) -> Edges:
+        parts = parts or [cls.of(np.empty(0), np.empty(0), RULES[0])]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "rule", "score")))
+
+    def sorted(self) -> Edges:
+        """Ordered by (a, b), so that results do not depend on how blocks were grouped."""
+        o = np.lexsort((self.b, self.a))
+        return Edges(self.a[o], self.b[o], self.rule[o], self.score[o])
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def _account_edges(r: Records, acct: pd.DataFrame) -> Edges:
+    """A CRM contact (`a`) -> the CIS partner (`b`) of the account number it gave."""
+    a, b = r.positions("crm", acct["a"]), r.positions("cis", acct["b"])
+    both = (a >= 0) & (b >= 0)  # the query returns only keys of match records; kept safe all the same
+    return Edges.of(a[both], b[both], "account_number")
+
+
+def _group_edges(keys: list[np.ndarray], rows: np.ndarray, rule: str) -> Edges:
+    """Every row sharing all `keys` (none missing) with another row -> the group's smallest node (the hub:
+    order-independent)."""
+    pos = np.flatnonzero(rows & np.logical_and.reduce([k >= 0 for k in keys]))
+    combined = keys[0][pos]
+    for k in keys[1:]:
+        combined = combined * (int(k.max()) + 1) + k[pos]
+    group = pd.Series(pos).groupby(combined)
+    hub, size = group.transform("min").to_numpy(), group.transform("size").to_numpy()
+    keep = (size > 1) & (hub != pos)
+    return Edges.of(pos[keep], hub[keep], rule)
+
+
+def _pairs_within(keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Positions (a, b), a < b, of rows sharing a key (>= 0) in blocks of 2..MAX_BLOCK rows, in chunks of about
+    PAIR_CHUNK pairs from blocks of one size. Only positions: a pair carries no values until it is scored (at
+    2 M customers the probabilistic blocks hold ~39 M pairs; a merge of every column of both sides took 22 GB)."""
+    order = np.argsort(keys, kind="stable")  # by block, then position
+    order = order[keys[order] >= 0]
+    block = keys[order]
     starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
     sizes = np.diff(np.r_[starts, len(block)])
     for size in range(2, MAX_BLOCK + 1):
@@ -134,34 +238,21 @@ def _pairs_within(df: pd.DataFrame, key: str) -> Iterator[tuple[np.ndarray, np.n
             yield members[:, i].ravel(), members[:, j].ravel()
 
 
-def _name(first: np.ndarray, last: np.ndarray) -> list[str]:
-    return [f"{f or ''} {la or ''}".strip() for f, la in zip(first, last, strict=True)]
-
-
-def _columns(df: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
-    """Columns as object arrays with None for missing, for scoring pairs by position."""
-    return {c: df[c].astype(object).where(df[c].notna(), None).to_numpy() for c in names}
-
-
-def _address_edges(df: pd.DataFrame) -> pd.DataFrame:
-    named = df[df["last_name_std"].notna()].reset_index(drop=True)
-    col = _columns(named, ["node", "first_name_std", "last_name_std"])
+def _address_edges(r: Records) -> Edges:
+    """Same address key and name similarity >= NAME_SIMILARITY, among records with a last name."""
+    keys = np.where(r.last >= 0, r.address, -1)
     found = []
-    for a, b in _pairs_within(named, "address_key"):
-        na = _name(col["first_name_std"][a], col["last_name_std"][a])
-        nb = _name(col["first_name_std"][b], col["last_name_std"][b])
-        score = np.array([fuzz.token_sort_ratio(x, y) for x, y in zip(na, nb, strict=True)], dtype=float)
+    for a, b in _pairs_within(keys):
+        na, nb = _full_name(r, a), _full_name(r, b)
+        score = process.cpdist(na, nb, scorer=fuzz.token_sort_ratio, dtype=np.float64, workers=-1)
         keep = score >= NAME_SIMILARITY
-        found.append(pd.DataFrame({"a": col["node"][a[keep]], "b": col["node"][b[keep]], "rule": "address_name",
-                                   "score": score[keep] / 100}))
-    return _edges(found)
+        found.append(Edges.of(a[keep], b[keep], "address_name", score[keep] / 100))
+    return Edges.concat(found).sorted()
 
 
-def _edges(found: list[pd.DataFrame]) -> pd.DataFrame:
-    """Edge frames in one, ordered by (a, b) so that results do not depend on how blocks were grouped."""
-    if not found:
-        return pd.DataFrame(columns=["a", "b", "rule", "score"])
-    return pd.concat(found, ignore_index=True).sort_values(["a", "b"], kind="stable", ignore_index=True)
+def _full_name(r: Records, at: np.ndarray) -> list[str]:
+    first, last = _strings(r.first[at], r.first_values), _strings(r.last[at], r.last_values)
+    return [f"{f} {la}".strip() for f, la in zip(first, last, strict=True)]
 
 
 def _fs_weight(agree: np.ndarray, both: np.ndarray, level: str) -> np.ndarray:
@@ -169,51 +260,47 @@ def _fs_weight(agree: np.ndarray, both: np.ndarray, level: str) -> np.ndarray:
     return np.where(~both, 0.0, np.where(agree, math.log2(m / u), math.log2((1 - m) / (1 - u))))
 
 
-def _similar(x: np.ndarray, y: np.ndarray, threshold: float) -> np.ndarray:
-    """Jaro-Winkler >= threshold, computed only where the two differ (equal values are scored as exact)."""
-    out = np.zeros(len(x), dtype=bool)
-    differ = np.flatnonzero(x != y)
-    out[differ] = [JaroWinkler.similarity(p, q) >= threshold for p, q in zip(x[differ], y[differ], strict=True)]
-    return out
-
-
-def _name_weight(x: np.ndarray, y: np.ndarray, exact: str, fuzzy: str, threshold: float) -> np.ndarray:
-    both = (x != "") & (y != "")
+def _name_weight(x: np.ndarray, y: np.ndarray, values: np.ndarray, exact: str, fuzzy: str,
+                 threshold: float) -> np.ndarray:
+    """Exact agreement, else Jaro-Winkler >= threshold (computed only where the two differ), else disagreement;
+    nothing where either is missing."""
+    both = (x >= 0) & (y >= 0)
     same = x == y
+    similar = np.zeros(len(x), dtype=bool)
+    differ = np.flatnonzero(~same)
+    if len(differ):
+        sim = process.cpdist(_strings(x[differ], values), _strings(y[differ], values),
+                             scorer=JaroWinkler.similarity, dtype=np.float64, workers=-1)
+        similar[differ] = sim >= threshold
     fuzzy_w = math.log2(FS_LEVELS[fuzzy][0] / FS_LEVELS[fuzzy][1])
     return np.where(same, _fs_weight(np.ones(len(x), bool), both, exact),
-                    np.where(_similar(x, y, threshold), fuzzy_w, _fs_weight(np.zeros(len(x), bool), both, exact)))
+                    np.where(similar, fuzzy_w, _fs_weight(np.zeros(len(x), bool), both, exact)))
 
 
-def _probabilistic(df: pd.DataFrame, labels: dict[str, int]) -> pd.DataFrame:
-    named = df[df["last_name_std"].notna() & df["zip5"].notna()].reset_index(drop=True)
-    named = named.assign(block=named["zip5"] + "|" + named["last_name_std"].str[:4])
-    col = _columns(named, ["node", "email_std", "phone_e164", "address_key"])
-    first = named["first_name_std"].fillna("").astype(str).to_numpy(dtype=object)
-    last = named["last_name_std"].fillna("").astype(str).to_numpy(dtype=object)
-    cluster = named["node"].map(labels).to_numpy()
+def _probabilistic(r: Records, labels: np.ndarray) -> Edges:
+    """Fellegi-Sunter on pairs in different clusters, blocked on zip5 + the first four letters of the last name."""
+    prefix = pd.factorize(pd.Series(r.last_values, dtype=object).str[:4])[0] if len(r.last_values) else np.empty(0)
+    blocks = np.where((r.last >= 0) & (r.zip5 >= 0),
+                      r.zip5 * (len(r.last_values) + 1) + prefix[np.maximum(r.last, 0)] if len(prefix) else -1, -1)
     found = []
-    for a, b in _pairs_within(named, "block"):
-        apart = cluster[a] != cluster[b]  # the rules already joined the rest
+    for a, b in _pairs_within(blocks):
+        apart = labels[a] != labels[b]  # the rules already joined the rest
         a, b = a[apart], b[apart]
         if not len(a):
             continue
-        w = _name_weight(first[a], first[b], "first_exact", "first_fuzzy", 0.88)
-        w = w + _name_weight(last[a], last[b], "last_exact", "last_fuzzy", 0.9)
-        for c, level in (("email_std", "email"), ("phone_e164", "phone"), ("address_key", "address")):
-            x, y = col[c][a], col[c][b]
-            both = pd.notna(x) & pd.notna(y)
+        w = _name_weight(r.first[a], r.first[b], r.first_values, "first_exact", "first_fuzzy", 0.88)
+        w = w + _name_weight(r.last[a], r.last[b], r.last_values, "last_exact", "last_fuzzy", 0.9)
+        for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
+            x, y = codes[a], codes[b]
+            both = (x >= 0) & (y >= 0)
             w = w + _fs_weight(both & (x == y), both, level)
         keep = w >= FS_THRESHOLD
-        found.append(pd.DataFrame({"a": col["node"][a[keep]], "b": col["node"][b[keep]], "rule": "probabilistic",
-                                   "score": w[keep]}))
-    return _edges(found)
+        found.append(Edges.of(a[keep], b[keep], "probabilistic", w[keep]))
+    return Edges.concat(found).sorted()
 
 
-def _components(nodes: pd.Series, edges: pd.DataFrame) -> np.ndarray:
-    index = pd.Index(nodes)
-    a, b = index.get_indexer(edges["a"]), index.get_indexer(edges["b"])
-    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(index), len(index)))
+def _components(n: int, edges: Edges) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(edges)), (edges.a, edges.b)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
 
 
@@ -221,21 +308,52 @@ def _new_id(member: str) -> str:
     return "G" + hashlib.sha1(member.encode("utf-8")).hexdigest()[:15].upper()
 
 
-def assign_golden_ids(nodes: pd.Series, labels: np.ndarray, previous: dict[str, str]) -> pd.Series:
-    """Stable golden id per node: keep the majority previous id of a cluster, else derive from its min member."""
-    df = pd.DataFrame({"node": nodes.to_numpy(), "cluster": labels})
-    df["prev"] = df["node"].map(previous)
-    votes = df.dropna(subset=["prev"]).groupby(["cluster", "prev"]).size().rename("n").reset_index()
-    votes = votes.sort_values(["n", "prev"], ascending=[False, True])
-    # one id per cluster, one cluster per id (a split: the bigger part keeps it)
+def _cluster_ids(labels: np.ndarray, previous: np.ndarray, previous_values: np.ndarray,
+                 smallest_member: Callable[[np.ndarray], list[str]]) -> np.ndarray:
+    """Golden id per cluster: the majority previous id of its members (ties -> the smallest id; one cluster
+    per id, so in a split the bigger part keeps it), else derived from its smallest member.
+
+    `labels` and `previous` (codes into the sorted `previous_values`) are per node in node order."""
+    has = previous >= 0
+    votes = pd.DataFrame({"cluster": labels[has], "prev": previous[has]}).groupby(["cluster", "prev"]).size()
+    votes = votes.rename("n").reset_index().sort_values(["n", "prev"], ascending=[False, True])
     votes = votes.drop_duplicates("cluster").drop_duplicates("prev")
-    chosen = dict(zip(votes["cluster"], votes["prev"], strict=True))
-    mins = df.groupby("cluster")["node"].min()
+    ids = np.full(int(labels.max()) + 1 if len(labels) else 0, None, dtype=object)
+    ids[votes["cluster"].to_numpy()] = previous_values[votes["prev"].to_numpy()]
+    new = np.flatnonzero(pd.isna(ids))
+    first = np.unique(labels, return_index=True)[1]  # labels are 0..k-1; the first position is the smallest node
+    kept = set(previous_values[votes["prev"].to_numpy()])
     # one id per cluster (a per-row lambda cost ~25 s per million records)
-    per_cluster = pd.Series([chosen.get(c) or _new_id(m) for c, m in zip(mins.index, mins, strict=True)],
-                            index=mins.index, dtype=object)
-    gid = per_cluster.reindex(df["cluster"].to_numpy())
-    return pd.Series(gid.to_numpy(), index=nodes.to_numpy())
+    ids[new] = [_unused_id(m, kept) for m in smallest_member(first[new])]
+    return ids
+
+
+def _unused_id(member: str, kept: set[str]) -> str:
+    """The id derived from `member`, unless a cluster kept it: when a cluster whose id came from `member` splits
+    and the bigger part (without `member`) keeps that id, `member`'s part needs another one."""
+    gid, n = _new_id(member), 0
+    while gid in kept:
+        n += 1
+        gid = _new_id(f"{member}#{n}")
+    return gid
+
+
+def assign_golden_ids(nodes: pd.Series, labels: np.ndarray, previous: dict[str, str]) -> pd.Series:
+    """Stable golden id per node (any order): see `_cluster_ids`."""
+    order = np.argsort(nodes.to_numpy(dtype=object).astype(str), kind="stable")
+    sorted_nodes = nodes.to_numpy(dtype=object)[order]
+    prev, values = _codes(pd.Series([previous.get(n) for n in sorted_nodes], dtype=object))
+    ids = _cluster_ids(np.asarray(labels)[order], prev, values, lambda at: list(sorted_nodes[at]))
+    return pd.Series(ids[np.asarray(labels)], index=nodes.to_numpy())
+
+
+def _first_link(n: int, edges: Edges) -> np.ndarray:
+    """Per node, the index of the first edge naming it (as `a`, else as `b`); -1 for a node no rule linked."""
+    first = np.full(n, -1, dtype=np.int64)
+    for side in (edges.b, edges.a):  # `a` last: it wins
+        nodes, at = np.unique(side, return_index=True)
+        first[nodes] = at
+    return first
 
 
 def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary:
@@ -244,43 +362,45 @@ def match_customers(engine: Engine, batch_id: int | None = None) -> MatchSummary
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM match_record"))
         conn.execute(sa.text(_RECORDS))
-        df = _read(conn, "SELECT * FROM match_record ORDER BY source, source_key")
-        if df.empty:
+        r = Records(_read(conn, _MATCH_RECORDS))
+        if not r.n:
             return MatchSummary(0, 0, {}, 0)
-        df["node"] = df["source"] + ":" + df["source_key"]
-        acct = _read(conn, _ACCOUNT_EDGES).assign(rule="account_number", score=1.0)
-        shared = df.groupby("phone_e164")["node"].transform("size")
-        phone_ok = df[shared <= MAX_PHONE_SHARE]
-        edges = pd.concat([acct, _group_edges(df, ["email_std", "last_name_std"], "email_last_name"),
-                           _group_edges(phone_ok, ["phone_e164", "last_name_std"], "phone_last_name"),
-                           _address_edges(df)], ignore_index=True)
-        labels = _components(df["node"], edges)
-        fs = _probabilistic(df, dict(zip(df["node"], labels, strict=True)))
+        acct = _read(conn, _ACCOUNT_EDGES)
+        phones = np.bincount(r.phone[r.phone >= 0], minlength=1)
+        phone_ok = (r.phone >= 0) & (phones[np.maximum(r.phone, 0)] <= MAX_PHONE_SHARE)
+        everyone = np.ones(r.n, dtype=bool)
+        edges = Edges.concat([_account_edges(r, acct),
+                              _group_edges([r.email, r.last], everyone, "email_last_name"),
+                              _group_edges([r.phone, r.last], phone_ok, "phone_last_name"),
+                              _address_edges(r)])
+        labels = _components(r.n, edges)
+        fs = _probabilistic(r, labels)
         if len(fs):
-            edges = pd.concat([edges, fs], ignore_index=True)
-            labels = _components(df["node"], edges)
-        prev = _read(conn, "SELECT source || ':' || source_key AS node, golden_customer_id FROM customer_xref "
-                     "WHERE is_current")
-        golden = assign_golden_ids(df["node"], labels, dict(zip(prev["node"], prev["golden_customer_id"],
-                                                                strict=True)))
-        df["golden_customer_id"] = df["node"].map(golden)
-        first_rule = edges.drop_duplicates("a").set_index("a")
-        first_rule_b = edges.drop_duplicates("b").set_index("b")
-        df["match_rule"] = df["node"].map(first_rule["rule"]).fillna(df["node"].map(first_rule_b["rule"]))
-        df["match_score"] = df["node"].map(first_rule["score"]).fillna(df["node"].map(first_rule_b["score"]))
-        df["match_rule"] = df["match_rule"].astype(object).where(df["match_rule"].notna(), "seed")
-        changed = _write_xref(conn, df, ts, batch_id)
-        _write_pairs(conn, edges)
-        summary = MatchSummary(len(df), df["golden_customer_id"].nunique(),
-                               edges["rule"].value_counts().to_dict(), changed)
-        summary.singletons = int((pd.Series(labels).value_counts() == 1).sum())
+            edges = Edges.concat([edges, fs])
+            labels = _components(r.n, edges)
+        ids = _cluster_ids(labels, r.previous, r.previous_values, r.names)
+        golden = ids[labels]
+        first = _first_link(r.n, edges)
+        rule, score = np.full(r.n, "seed", dtype=object), np.full(r.n, np.nan)
+        linked = np.flatnonzero(first >= 0)
+        rule[linked] = np.asarray(RULES, dtype=object)[edges.rule[first[linked]]]
+        score[linked] = edges.score[first[linked]]
+        previous = _strings(r.previous, r.previous_values)
+        changed = np.flatnonzero(previous != golden)
+        _write_xref(conn, r, changed, golden[changed], rule[changed], score[changed], ts, batch_id)
+        _write_pairs(conn, r, edges)
+        rules, links = np.unique(edges.rule, return_counts=True)
+        summary = MatchSummary(r.n, len(ids), {RULES[k]: int(v) for k, v in zip(rules, links, strict=True)},
+                               len(changed), singletons=int((np.bincount(labels) == 1).sum()))
+        del r, edges, labels, golden, rule, score, previous  # the survivorship SQL below needs the memory
         _publish_customers(conn, ts, batch_id)
         high = high_water(conn)
         seen = conn.execute(sa.text("SELECT 1 FROM match_run WHERE high_water_batch_id = :h"), {"h": high}).first()
         if high is not None and not seen:  # a repeat run on the same data records nothing new
             conn.execute(sa.text("INSERT INTO match_run (high_water_batch_id, matched_at, records, golden_customers, "
                                  "xref_changes) VALUES (:h, :t, :r, :g, :c)"),
-                         {"h": high, "t": ts, "r": summary.records, "g": summary.golden_customers, "c": changed})
+                         {"h": high, "t": ts, "r": summary.records, "g": summary.golden_customers,
+                          "c": summary.changed_xref})
         return summary
 
 
@@ -303,50 +423,37 @@ def is_stale(engine: Engine) -> bool:
     return high is not None and (done is None or int(done) < high)
 
 
-def _write_xref(conn: sa.Connection, df: pd.DataFrame, ts: datetime, batch_id: int | None) -> int:
-    cur = _read(conn, "SELECT source, source_key, golden_customer_id, match_rule FROM customer_xref WHERE is_current")
-    m = df.merge(cur, on=["source", "source_key"], how="left", suffixes=("", "_cur"))
-    change = m[(m["golden_customer_id_cur"].isna()) | (m["golden_customer_id_cur"] != m["golden_customer_id"])]
-    if change.empty:
-        return 0
+def _write_xref(conn: sa.Connection, r: Records, changed: np.ndarray, golden: np.ndarray, rule: np.ndarray,
+               score: np.ndarray, ts: datetime, batch_id: int | None) -> None:
+    """Close the current xref row of every node at `changed` (positions) and open one with its new golden id."""
+    if not len(changed):
+        return
+    idx = pa.array(changed, type=pa.int64())
+    keys = pd.DataFrame({"source": r.source.take(idx).to_pandas(), "source_key": r.source_key.take(idx).to_pandas()})
     conn.execute(sa.text("DROP TABLE IF EXISTS uf_xref"))
     conn.execute(sa.text("CREATE TEMPORARY TABLE uf_xref (source VARCHAR(16), source_key VARCHAR(64))"))
-    insert_frame(conn, "uf_xref", change[["source", "source_key"]])
+    insert_frame(conn, "uf_xref", keys)
     conn.execute(sa.text("UPDATE customer_xref SET valid_to = :ts, is_current = FALSE WHERE is_current AND EXISTS "
                          "(SELECT 1 FROM uf_xref u WHERE u.source = customer_xref.source AND u.source_key = "
                          "customer_xref.source_key)"), {"ts": ts})
     conn.execute(sa.text("DROP TABLE uf_xref"))
-    rows = change[["source", "source_key", "golden_customer_id", "match_rule", "match_score"]].assign(
-        valid_from=ts, valid_to=None, is_current=True, batch_id=batch_id)
-    insert_frame(conn, "customer_xref", rows)
-    return len(rows)
+    insert_frame(conn, "customer_xref", keys.assign(
+        golden_customer_id=golden, match_rule=rule, match_score=pd.array(score, dtype="Float64"), valid_from=ts,
+        valid_to=None, is_current=True, batch_id=batch_id))
 
 
-_PAIRS = """
-INSERT INTO match_pair (source_a, key_a, source_b, key_b, match_rule, match_score)
-SELECT SUBSTRING(lo, 1, STRPOS(lo, ':') - 1), SUBSTRING(lo, STRPOS(lo, ':') + 1, LENGTH(lo)),
-       SUBSTRING(hi, 1, STRPOS(hi, ':') - 1), SUBSTRING(hi, STRPOS(hi, ':') + 1, LENGTH(hi)), match_rule, score
-FROM (SELECT lo, hi, match_rule, score, ROW_NUMBER() OVER (PARTITION BY lo, hi ORDER BY seq) AS rn
-      FROM (SELECT CASE WHEN a < b THEN a ELSE b END AS lo, CASE WHEN a < b THEN b ELSE a END AS hi, match_rule,
-                   score, seq FROM uf_edge) AS e) AS p
-WHERE rn = 1
-"""
-
-
-def _write_pairs(conn: sa.Connection, edges: pd.DataFrame) -> None:
-    """Each linked pair once (ordered a < b), with the first rule that linked it; split and deduplicated in
-    the warehouse (pandas' row-wise min/max and string splits took minutes for tens of millions of edges)."""
+def _write_pairs(conn: sa.Connection, r: Records, edges: Edges) -> None:
+    """Each linked pair once (the smaller node first), with the first rule that linked it."""
     conn.execute(sa.text("DELETE FROM match_pair"))
-    if edges.empty:
+    if not len(edges):
         return
-    conn.execute(sa.text("DROP TABLE IF EXISTS uf_edge"))
-    conn.execute(sa.text("CREATE TEMPORARY TABLE uf_edge (seq BIGINT, a VARCHAR(100), b VARCHAR(100), "
-                         "match_rule VARCHAR(64), score DOUBLE PRECISION)"))
-    insert_frame(conn, "uf_edge", pd.DataFrame({"seq": np.arange(len(edges)), "a": edges["a"].to_numpy(),
-                                                "b": edges["b"].to_numpy(), "match_rule": edges["rule"].to_numpy(),
-                                                "score": edges["score"].astype(float).to_numpy()}))
-    conn.execute(sa.text(_PAIRS))
-    conn.execute(sa.text("DROP TABLE uf_edge"))
+    lo, hi = np.minimum(edges.a, edges.b), np.maximum(edges.a, edges.b)
+    first = np.unique(lo * r.n + hi, return_index=True)[1]  # the first edge of each pair
+    lo_at, hi_at = pa.array(lo[first]), pa.array(hi[first])
+    insert_frame(conn, "match_pair", pd.DataFrame({
+        "source_a": r.source.take(lo_at).to_pandas(), "key_a": r.source_key.take(lo_at).to_pandas(),
+        "source_b": r.source.take(hi_at).to_pandas(), "key_b": r.source_key.take(hi_at).to_pandas(),
+        "match_rule": np.asarray(RULES, dtype=object)[edges.rule[first]], "match_score": edges.score[first]}))
 
 
 _SURVIVOR = """

@@ -33,6 +33,14 @@ def test_a_merge_keeps_the_majority_id_and_a_split_gives_the_smaller_part_a_new_
     assert split["a"] == split["b"] == "G1" and split["c"] == split["d"] == _new_id("c")
 
 
+def test_a_part_split_off_gets_a_new_id_even_when_its_smallest_member_named_the_old_one() -> None:
+    """{a, b, c} got its id from a; when a leaves and {b, c} keeps that id, a needs another one."""
+    first = assign_golden_ids(pd.Series(["a", "b", "c"]), np.array([0, 0, 0]), {})
+    assert set(first) == {_new_id("a")}
+    split = assign_golden_ids(pd.Series(["a", "b", "c"]), np.array([0, 1, 1]), dict(first))
+    assert split["b"] == split["c"] == _new_id("a") and split["a"] not in {_new_id("a"), None}
+
+
 def _xref(engine: Engine) -> list[tuple]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(
@@ -72,23 +80,59 @@ def test_phones_shared_by_more_than_five_records_do_not_link(migrated: Engine, t
 
 
 def test_candidate_pairs_are_the_same_in_any_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks of 2..MAX_BLOCK rows give every pair once, a before b in node order, however they are chunked;
-    single rows and blocks beyond MAX_BLOCK give none."""
+    """Blocks of 2..MAX_BLOCK rows give every pair once, a before b in node order (position), however they
+    are chunked; single rows, missing keys (-1) and blocks beyond MAX_BLOCK give none."""
     from loaders import match
 
     sizes = {"k1": 1, "k2": 2, "k3": 3, "k7": 7, "big": match.MAX_BLOCK + 1}
     keys = [k for k, n in sizes.items() for _ in range(n)] + [None, None]
-    df = pd.DataFrame({"node": [f"n{i:03d}" for i in range(len(keys))][::-1], "key": keys})
+    keys = [keys[i] for i in np.random.default_rng(3).permutation(len(keys))]  # blocks interleaved
+    codes = pd.factorize(pd.Series(keys, dtype=object))[0]
 
-    def pairs() -> set[tuple[str, str]]:
+    def pairs() -> set[tuple[int, int]]:
         out = set()
-        for a, b in match._pairs_within(df, "key"):
-            out |= set(zip(df["node"].to_numpy()[a], df["node"].to_numpy()[b], strict=True))
+        for a, b in match._pairs_within(codes):
+            out |= set(zip(a.tolist(), b.tolist(), strict=True))
         return out
 
     whole = pairs()
     monkeypatch.setattr(match, "PAIR_CHUNK", 1)
     assert pairs() == whole
     assert len(whole) == 1 + 3 + 21 and all(a < b for a, b in whole)
-    by_key = dict(zip(df["node"], df["key"], strict=True))
-    assert all(by_key[a] == by_key[b] for a, b in whole) and np.unique([by_key[a] for a, _ in whole]).size == 3
+    assert all(keys[a] == keys[b] for a, b in whole) and len({keys[a] for a, _ in whole}) == 3
+
+
+def test_the_probabilistic_rule_links_what_no_rule_did_with_its_fellegi_sunter_weight(
+        migrated: Engine, tmp_path: Path) -> None:
+    """john smith and john smithe share an email but not a last name, address or phone: no deterministic rule
+    links them; in one block (zip5 + 'smit') their weights add up over the threshold. jane smith, same block,
+    does not."""
+    from loaders.match import FS_LEVELS, FS_THRESHOLD
+
+    people = [("C-1", "john", "smith", "john@smith.org", "1 Elm Rd"), ("C-2", "john", "smithe", "john@smith.org",
+              "9 Oak Ave"), ("C-3", "jane", "smith", "jane@q.org", "5 Pine St")]
+    lines = [json.dumps(dict(contact_id=cid, first_name=first, last_name=last, email=email, phone="", street=street,
+                             city="Springfield", state="IL", zip="62701", created_at="2026-01-05T00:00:00Z",
+                             channel="web")) for cid, first, last, email, street in people]
+    path = tmp_path / "crm" / "crm_contact_20260105.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_file(migrated, path)
+    summary = match_customers(migrated)
+    assert summary.golden_customers == 2 and summary.links_by_rule == {"probabilistic": 1}
+
+    def w(level: str, agree: bool) -> float:
+        m, u = FS_LEVELS[level]
+        return float(np.log2(m / u) if agree else np.log2((1 - m) / (1 - u)))
+
+    # first name exact, last name fuzzy (Jaro-Winkler 0.97), email agrees, address disagrees, no phones
+    expected = w("first_exact", True) + float(np.log2(FS_LEVELS["last_fuzzy"][0] / FS_LEVELS["last_fuzzy"][1])) \
+        + w("email", True) + w("address", False)
+    assert expected >= FS_THRESHOLD
+    with migrated.connect() as conn:
+        pair = conn.execute(sa.text("SELECT key_a, key_b, match_rule, match_score FROM match_pair")).all()
+        xref = dict(conn.execute(sa.text("SELECT source_key, golden_customer_id FROM customer_xref "
+                                         "WHERE is_current")).all())
+    assert [tuple(p[:3]) for p in pair] == [("C-1", "C-2", "probabilistic")]
+    assert pair[0][3] == pytest.approx(expected)
+    assert xref["C-1"] == xref["C-2"] != xref["C-3"]
