@@ -122,20 +122,19 @@ class Records:
     the pairs being scored. At 2 M customers the previous object-column frames held ~4.5 GB."""
 
     def __init__(self, df: pd.DataFrame) -> None:
-        # (source, source_key) in code point order is the order of "source:source_key" (sources have no ':')
-        src = pd.factorize(df["source"], sort=True)[0]
-        key = pd.factorize(df["source_key"], sort=True)[0]
-        df = df.iloc[np.lexsort((key, src))].reset_index(drop=True)
+        # (source, source_key) in code point order (Arrow compares strings by bytes, which for UTF-8 is code
+        # point order) is the order of "source:source_key", as sources have no ':'
+        keys = pa.table({"source": _arrow(df["source"]), "source_key": _arrow(df["source_key"])})
+        order = pc.sort_indices(keys, sort_keys=[("source", "ascending"), ("source_key", "ascending")])
+        keys, at = keys.take(order), order.to_numpy()
         self.n = len(df)
-        self.source = _arrow(df["source"])
-        self.source_key = _arrow(df["source_key"])
-        self.first, self.first_values = _codes(df["first_name_std"])
-        self.last, self.last_values = _codes(df["last_name_std"])
-        self.email = _codes(df["email_std"])[0]
-        self.phone = _codes(df["phone_e164"])[0]
-        self.address = _codes(df["address_key"])[0]
-        self.zip5 = _codes(df["zip5"])[0]
-        self.previous, self.previous_values = _codes(df["previous_id"])
+        self.source, self.source_key = keys["source"].combine_chunks(), keys["source_key"].combine_chunks()
+        # codes are taken in the delivered order and then put in node order: no copy of the strings
+        (self.first, self.first_values), (self.last, self.last_values) = (
+            _codes(df["first_name_std"], at), _codes(df["last_name_std"], at))
+        self.email, self.phone = _codes(df["email_std"], at)[0], _codes(df["phone_e164"], at)[0]
+        self.address, self.zip5 = _codes(df["address_key"], at)[0], _codes(df["zip5"], at)[0]
+        self.previous, self.previous_values = _codes(df["previous_id"], at, sort=True)  # code order is id order
 
     def node(self, positions: np.ndarray | list[int]) -> pa.Array:
         """`source:source_key` of the nodes at `positions`."""
@@ -156,14 +155,16 @@ def _arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype(str), type=pa.string())
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing or empty) and the distinct values as Python strings, sorted."""
-    codes, uniques = pd.factorize(values, sort=True)
+def _codes(values: pd.Series, order: np.ndarray | None = None, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1: missing or empty), in `order` if given, and the distinct values as Python strings
+    (sorted if `sort`)."""
+    codes, uniques = pd.factorize(values, sort=sort)
     uniques = np.asarray(uniques.astype(object), dtype=object)
     empty = np.flatnonzero(uniques == "")
     if len(empty):
         codes = np.where(codes == empty[0], -1, codes)
-    return codes.astype(np.int64), uniques
+    codes = codes.astype(np.int64)
+    return (codes if order is None else codes[order]), uniques
 
 
 def _strings(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -342,7 +343,7 @@ def assign_golden_ids(nodes: pd.Series, labels: np.ndarray, previous: dict[str, 
     """Stable golden id per node (any order): see `_cluster_ids`."""
     order = np.argsort(nodes.to_numpy(dtype=object).astype(str), kind="stable")
     sorted_nodes = nodes.to_numpy(dtype=object)[order]
-    prev, values = _codes(pd.Series([previous.get(n) for n in sorted_nodes], dtype=object))
+    prev, values = _codes(pd.Series([previous.get(n) for n in sorted_nodes], dtype=object), sort=True)
     ids = _cluster_ids(np.asarray(labels)[order], prev, values, lambda at: list(sorted_nodes[at]))
     return pd.Series(ids[np.asarray(labels)], index=nodes.to_numpy())
 
