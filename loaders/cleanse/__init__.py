@@ -20,6 +20,18 @@ def map_distinct(raw: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
     return none_for_null(raw.map(table, na_action="ignore"))
 
 
+# Every character Python's `str.split()` splits on (`str.isspace`), as an RE2 class: Arrow's regular
+# expressions run in C++ over Arrow strings, where `.str.split().str.join(" ")` calls Python per row.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE_RUN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
+
+
+def collapse_spaces(text: pd.Series) -> pd.Series:
+    """Runs of whitespace -> one space, none at either end: `.str.split().str.join(" ")` for a string column."""
+    return text.astype("string").str.replace(_SPACE_RUN, " ", regex=True).str.replace("^ | $", "", regex=True)
+
+
 def none_for_null(values: pd.Series) -> pd.Series:
     """An object Series whose missing values (NaN, NA, NaT) are all Python None, as the warehouse expects."""
     out = values.astype(object)

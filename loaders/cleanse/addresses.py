@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from loaders.cleanse import map_distinct, none_for_null
+from loaders.cleanse import collapse_spaces, map_distinct, none_for_null
 
 # Pub 28 Appendix C1 (street suffixes, the common ones) and B (directionals).
 SUFFIX = {
@@ -63,7 +63,7 @@ def unit_std(raw: pd.Series) -> pd.Series:
     """A separately delivered unit (`Apt 4`, `#4`, `4`) -> `4`."""
     s = raw.astype("string").str.upper().str.replace(r"[.,#]", " ", regex=True)
     words = "|".join(UNIT_WORDS.keys() - {"#"})
-    s = s.str.replace(rf"\b({words})\b", " ", regex=True).str.split().str.join(" ")
+    s = collapse_spaces(s.str.replace(rf"\b({words})\b", " ", regex=True))
     return none_for_null(s.where(s.str.len() > 0))
 
 
@@ -86,6 +86,6 @@ def streets(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def city_state(city: pd.Series, state: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Upper-cased city (single spaces) and a two-letter state; anything else -> None."""
-    c = city.astype("string").str.upper().str.split().str.join(" ")
+    c = collapse_spaces(city.astype("string").str.upper())
     s = state.astype("string").str.strip().str.upper()
     return none_for_null(c.where(c.str.len() > 0)), none_for_null(s.where(s.str.fullmatch(r"[A-Z]{2}").fillna(False)))

@@ -7,6 +7,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 
 from loaders.cleanse import map_distinct, none_for_null
@@ -63,8 +65,18 @@ def _prefix_verdict(prefix: str, number: str) -> str:
     return _PREFIX_VERDICTS[prefix]
 
 
-# A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9.
-_NANP = r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?([2-9]\d{2})[\s.-]?(\d{4})$"
+# A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9. ASCII digits and
+# separators only (Arrow's RE2 reads `\d` and `\s` as ASCII); anything else goes to phonenumbers.
+_NANP = r"^(?:\+?1[\s.-]?)?\(?(?P<npa>[2-9][0-9]{2})\)?[\s.-]?(?P<nxx>[2-9][0-9]{2})[\s.-]?(?P<line>[0-9]{4})$"
+
+
+def _nanp_digits(text: pd.Series) -> pd.Series:
+    """The ten digits of a plainly written NANP number, else NA (Arrow's `extract_regex`, in C++)."""
+    parts = pc.extract_regex(pa.array(text.astype(object).where(text.notna(), None), type=pa.string()), _NANP)
+    # a value that does not match is a null struct whose fields read as '': null it again
+    digits = pc.if_else(parts.is_valid(), pc.binary_join_element_wise(
+        *(parts.field(f) for f in ("npa", "nxx", "line")), ""), pa.scalar(None, pa.string()))
+    return pd.Series(pd.array(digits, dtype="string"), index=text.index)
 
 
 def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -75,10 +87,9 @@ def phones(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     else goes through phonenumbers once per distinct value. Placeholders are rejected either way.
     """
     text = raw.astype("string").str.strip()
-    parts = text.str.extract(_NANP)
-    plain = parts[0].notna()
-    digits = parts[0] + parts[1] + parts[2]
-    placeholder = plain & (digits.str.fullmatch(r"(\d)\1{9}").fillna(False) |
+    digits = _nanp_digits(text)
+    plain = digits.notna()
+    placeholder = plain & ((digits == digits.str.slice(0, 1).str.repeat(10)).fillna(False) |
                            digits.isin(["1234567890", "0123456789"]))
     fast = plain & ~placeholder
     e164 = pd.Series(None, index=raw.index, dtype=object)
@@ -113,10 +124,13 @@ def emails(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     distinct value. The fake-value blocklist applies to both.
     """
     low = raw.astype("string").str.strip().str.lower()
-    tld = low.str.rsplit(".", n=1).str[-1]
+    # before the first '@', after the last '@', after the last '.' (or the whole value): regular expressions
+    # Arrow runs in C++, where `.str.split()` calls Python per row
+    local = low.str.replace("(?s)@.*$", "", regex=True)
+    domain = low.str.replace("(?s)^.*@", "", regex=True)
+    tld = low.str.replace(r"(?s)^.*\.", "", regex=True)
     plain = low.str.fullmatch(_PLAIN_EMAIL).fillna(False) & (low.str.len() <= 254) & \
-        (low.str.split("@").str[0].str.len() <= 64) & ~tld.isin(_SPECIAL_TLDS)
-    local, domain = low.str.split("@").str[0], low.str.split("@").str[-1]
+        (local.str.len() <= 64) & ~tld.isin(_SPECIAL_TLDS)
     fake = (local.isin(FAKE_EMAIL_LOCALS) | domain.isin(FAKE_EMAIL_DOMAINS)
             | local.str.fullmatch(r"[x0.]+").fillna(False))
     out = pd.Series(None, index=raw.index, dtype=object)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import datetime as dt
 
 import pandas as pd
@@ -146,7 +148,10 @@ def test_explicit_utc_offsets_settle_the_repeated_hour() -> None:
 def test_phone_fast_path_agrees_with_phonenumbers_value_by_value() -> None:
     sample = s("(512) 555-0134", "512-867-5309", "5128675309", "+1 (713) 775-7706", "1-713-775-7706",
                "(999) 555-0134", "(512) 155-0134", "212.555.0199", "(800) 555-0100", "713 775 7706 x12",
-               "+44 20 7946 0958", "555-0134", "(000) 000-0000", "1111111111")
+               "+44 20 7946 0958", "555-0134", "(000) 000-0000", "1111111111",
+               # non-ASCII digits and separators are phonenumbers' to read (the fast path once kept the
+               # Arabic-Indic digits in its "E.164")
+               "(2\u0661\u0667) 555-0134", "217\xa0555\xa00134", "\uff12\uff11\uff17-555-0134", "2175550134\u3000")
     fast = contacts.phones(sample)
     reference = [contacts.phone_e164(v) for v in sample]
     assert list(zip(*fast, strict=True)) == reference
@@ -160,3 +165,11 @@ def test_email_fast_path_agrees_with_email_validator_value_by_value() -> None:
     fast = contacts.emails(sample)
     slow = contacts._emails_slow(sample)
     assert fast[0].tolist() == slow[0].tolist() and fast[1].tolist() == slow[1].tolist()
+
+
+def test_collapse_spaces_is_python_split_and_join() -> None:
+    from loaders.cleanse import WHITESPACE, collapse_spaces
+
+    assert set(WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    sample = s(*[f" a{c}{c}b {c}" for c in WHITESPACE], "x\u200by", "  ", "", "one", None, "tab\tand\nnewline ")
+    assert collapse_spaces(sample).tolist() == sample.astype("string").str.split().str.join(" ").tolist()
