@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.cleanse import addresses, contacts, dates, ids, names, none_for_null, units
 from warehouse.schema.staging import FEEDS
@@ -156,10 +158,33 @@ def _address(df: pd.DataFrame, out: pd.DataFrame, prefix: str, std_prefix: str, 
     out["zip5"], out["zip4"] = addresses.zips(df[f"{prefix}zip"])
 
 
+_POINT = r"(?i)^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$"
+# The same pattern for ASCII text in Arrow's RE2, whose `\s` and `\d` differ from Python's: Python's `\s`
+# also matches \v and \x1c-\x1f, and both are Unicode-wide in Python (non-ASCII values keep Python's regex).
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+_POINT_ASCII = _POINT.replace(r"\s", _ASCII_SPACE).replace(r"\d", "[0-9]")
+
+
+def point_xy(wkt: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(x, y) of a WKT `POINT (x y)`, NaN where the value is not one."""
+    text = wkt.astype("string")
+    arrow = pa.array(text.astype(object).where(text.notna(), None), type=pa.string())
+    ascii_ = pc.fill_null(pc.string_is_ascii(arrow), False).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(arrow, _POINT_ASCII.replace("(-?", "(?P<x>-?", 1).replace("(-?", "(?P<y>-?", 1))
+    x = pd.Series(pc.if_else(parts.is_valid(), parts.field("x"), None).to_numpy(zero_copy_only=False),
+                  index=wkt.index, dtype=object)
+    y = pd.Series(pc.if_else(parts.is_valid(), parts.field("y"), None).to_numpy(zero_copy_only=False),
+                  index=wkt.index, dtype=object)
+    other = ~ascii_ & text.notna().to_numpy()
+    if other.any():  # rare: Python's own regex, as before
+        m = text[other].str.extract(_POINT)
+        x[other], y[other] = m[0].astype(object).to_numpy(), m[1].astype(object).to_numpy()
+    # a match of non-ASCII digits (Python's `\d`) is not a number either: coerce, so the row is quarantined
+    return pd.to_numeric(x, errors="coerce"), pd.to_numeric(y, errors="coerce")
+
+
 def _geometry(df: pd.DataFrame, out: pd.DataFrame, issues: list[Issue]) -> None:
-    m = df["geometry_wkt"].astype("string").str.extract(
-        r"(?i)^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$")
-    x, y = pd.to_numeric(m[0]), pd.to_numeric(m[1])
+    x, y = point_xy(df["geometry_wkt"])
     present = df["geometry_wkt"].notna() & (df["geometry_wkt"].astype("string").str.strip() != "")
     issues.append((present & x.isna(), "invalid_geometry", "geometry_wkt"))
     zero = (x == 0) & (y == 0)

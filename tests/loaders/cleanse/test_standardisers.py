@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
-import datetime as dt
-
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -173,3 +173,19 @@ def test_collapse_spaces_is_python_split_and_join() -> None:
     assert set(WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
     sample = s(*[f" a{c}{c}b {c}" for c in WHITESPACE], "x\u200by", "  ", "", "one", None, "tab\tand\nnewline ")
     assert collapse_spaces(sample).tolist() == sample.astype("string").str.split().str.join(" ").tolist()
+
+
+def test_wkt_points_read_in_arrow_as_python_reads_them() -> None:
+    from loaders.cleanse.feeds import _POINT, point_xy
+
+    spaces = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u3000"
+    sample = s(*[f"{p}{w}({w}-87.65{w}41.8{w}){w}" for p in ("POINT", "point", "PoInT", "PO\u0130NT", "PO\u0131NT")
+                 for w in spaces],
+               "POINT (1 2)", "POINT(-87.6 41.8)", "POINT (1.5 -2.25)", "POINT (1. 2)", "POINT (a b)", "POINT (1 2 3)",
+               "LINESTRING (1 2, 3 4)", "", None, "  POINT (0 0)  ", "POINT (--1 2)", "POINT (1 2)\n", "POINT (1\n2)",
+               "POINT (\u0661\u0662 3)")
+    found = sample.astype("string").str.extract(_POINT)
+    x, y = point_xy(sample)
+    for got, ref in ((x, found[0]), (y, found[1])):
+        assert np.array_equal(got.to_numpy(float), pd.to_numeric(ref, errors="coerce").to_numpy(float), equal_nan=True)
+    assert x.notna().sum() == 5 * len(spaces) + 6  # any space, any case of POINT; none of the bad ones
