@@ -189,3 +189,18 @@ def test_wkt_points_read_in_arrow_as_python_reads_them() -> None:
     for got, ref in ((x, found[0]), (y, found[1])):
         assert np.array_equal(got.to_numpy(float), pd.to_numeric(ref, errors="coerce").to_numpy(float), equal_nan=True)
     assert x.notna().sum() == 5 * len(spaces) + 6  # any space, any case of POINT; none of the bad ones
+
+
+def test_street_lines_standardised_in_arrow_as_street_does_one_by_one() -> None:
+    """The column path (Arrow, for ASCII values) gives what `addresses.street` gives value by value."""
+    spaces = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xa0\u3000"
+    sample = s("123 north main street apt 4", "12 N. Main St., #5B", None, "", "  ", "APT 4", "# 7", "112 NORTH RD",
+               "112 NORTH ROAD", "5 MAIN ST NORTH", "9 W ELM AVENUE SOUTHWEST", "77 SUNSET BOULEVARD SUITE 200",
+               "1 STREET", "1 N STREET", "Résumé Street", "10 Park Place Apt. # 3", "4 Oak Ave Unit B-2",
+               "4 Oak Ave, Apt 3", "4 Oak Ave Apartment", "4 Oak Ave #", "4 Oak Ave Lot 12 Space 5",
+               "4 Oak Ave Suite#9", "4 APTOS WAY", "4 OAK AVE UNITB", "4 OAK AVE UNIT B.", "6 South Lake Drive East",
+               "6 NORTH", "6 N", "6 MAIN NORTH", "6 MAIN ST NORTH", "Route 66", "1600 PENNSYLVANIA AVENUE NW", "1 MAIN ST APT 4 APT 5", "7 Elm St apt 4b",
+               *[f"{w}12{w}north{w}elm{w}street{w}apt{w}3{w}" for w in spaces])
+    address, unit = addresses.streets(sample)
+    reference = [addresses.street(v) if v is not None else (None, None) for v in sample]
+    assert list(zip(address, unit, strict=True)) == reference
