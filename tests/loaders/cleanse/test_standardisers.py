@@ -199,7 +199,8 @@ def test_street_lines_standardised_in_arrow_as_street_does_one_by_one() -> None:
                "1 STREET", "1 N STREET", "Résumé Street", "10 Park Place Apt. # 3", "4 Oak Ave Unit B-2",
                "4 Oak Ave, Apt 3", "4 Oak Ave Apartment", "4 Oak Ave #", "4 Oak Ave Lot 12 Space 5",
                "4 Oak Ave Suite#9", "4 APTOS WAY", "4 OAK AVE UNITB", "4 OAK AVE UNIT B.", "6 South Lake Drive East",
-               "6 NORTH", "6 N", "6 MAIN NORTH", "6 MAIN ST NORTH", "Route 66", "1600 PENNSYLVANIA AVENUE NW", "1 MAIN ST APT 4 APT 5", "7 Elm St apt 4b",
+               "6 NORTH", "6 N", "6 MAIN NORTH", "6 MAIN ST NORTH",
+               "Route 66", "1600 PENNSYLVANIA AVENUE NW", "1 MAIN ST APT 4 APT 5", "7 Elm St apt 4b",
                *[f"{w}12{w}north{w}elm{w}street{w}apt{w}3{w}" for w in spaces])
     address, unit = addresses.streets(sample)
     reference = [addresses.street(v) if v is not None else (None, None) for v in sample]
