@@ -156,15 +156,17 @@ def _arrow(values: pd.Series) -> pa.Array:
 
 
 def _codes(values: pd.Series, order: np.ndarray | None = None, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing or empty), in `order` if given, and the distinct values as Python strings
-    (sorted if `sort`)."""
+    """Integer codes (-1: missing), in `order` if given, and the distinct values as Python strings (sorted if
+    `sort`)."""
     codes, uniques = pd.factorize(values, sort=sort)
-    uniques = np.asarray(uniques.astype(object), dtype=object)
-    empty = np.flatnonzero(uniques == "")
-    if len(empty):
-        codes = np.where(codes == empty[0], -1, codes)
     codes = codes.astype(np.int64)
-    return (codes if order is None else codes[order]), uniques
+    return (codes if order is None else codes[order]), np.asarray(uniques.astype(object), dtype=object)
+
+
+def _blank_missing(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`codes` with the code of '' made missing (-1)."""
+    empty = np.flatnonzero(values == "")
+    return np.where(codes == empty[0], -1, codes) if len(empty) else codes
 
 
 def _strings(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -283,14 +285,15 @@ def _probabilistic(r: Records, labels: np.ndarray) -> Edges:
     prefix = pd.factorize(pd.Series(r.last_values, dtype=object).str[:4])[0] if len(r.last_values) else np.empty(0)
     blocks = np.where((r.last >= 0) & (r.zip5 >= 0),
                       r.zip5 * (len(r.last_values) + 1) + prefix[np.maximum(r.last, 0)] if len(prefix) else -1, -1)
+    first, last = _blank_missing(r.first, r.first_values), _blank_missing(r.last, r.last_values)  # '' = no name
     found = []
     for a, b in _pairs_within(blocks):
         apart = labels[a] != labels[b]  # the rules already joined the rest
         a, b = a[apart], b[apart]
         if not len(a):
             continue
-        w = _name_weight(r.first[a], r.first[b], r.first_values, "first_exact", "first_fuzzy", 0.88)
-        w = w + _name_weight(r.last[a], r.last[b], r.last_values, "last_exact", "last_fuzzy", 0.9)
+        w = _name_weight(first[a], first[b], r.first_values, "first_exact", "first_fuzzy", 0.88)
+        w = w + _name_weight(last[a], last[b], r.last_values, "last_exact", "last_fuzzy", 0.9)
         for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
             x, y = codes[a], codes[b]
             both = (x >= 0) & (y >= 0)
@@ -323,19 +326,24 @@ def _cluster_ids(labels: np.ndarray, previous: np.ndarray, previous_values: np.n
     ids[votes["cluster"].to_numpy()] = previous_values[votes["prev"].to_numpy()]
     new = np.flatnonzero(pd.isna(ids))
     first = np.unique(labels, return_index=True)[1]  # labels are 0..k-1; the first position is the smallest node
-    kept = set(previous_values[votes["prev"].to_numpy()])
+    members = smallest_member(first[new])
     # one id per cluster (a per-row lambda cost ~25 s per million records)
-    ids[new] = [_unused_id(m, kept) for m in smallest_member(first[new])]
+    derived = [_new_id(m) for m in members]
+    ids[new] = derived
+    taken = set(ids)
+    kept = set(previous_values[votes["prev"].to_numpy()])
+    for i in np.flatnonzero([d in kept for d in derived]):
+        ids[new[i]] = _unused_id(members[i], taken)
+        taken.add(ids[new[i]])
     return ids
 
 
-def _unused_id(member: str, kept: set[str]) -> str:
-    """The id derived from `member`, unless a cluster kept it: when a cluster whose id came from `member` splits
-    and the bigger part (without `member`) keeps that id, `member`'s part needs another one."""
-    gid, n = _new_id(member), 0
-    while gid in kept:
+def _unused_id(member: str, taken: set[str]) -> str:
+    """An id derived from `member` that no cluster has. Needed when a cluster whose id came from `member` splits
+    and the bigger part (without `member`) keeps that id: `member`'s part needs another one."""
+    n = 1
+    while (gid := _new_id(f"{member}#{n}")) in taken:
         n += 1
-        gid = _new_id(f"{member}#{n}")
     return gid
 
 
@@ -344,8 +352,9 @@ def assign_golden_ids(nodes: pd.Series, labels: np.ndarray, previous: dict[str, 
     order = np.argsort(nodes.to_numpy(dtype=object).astype(str), kind="stable")
     sorted_nodes = nodes.to_numpy(dtype=object)[order]
     prev, values = _codes(pd.Series([previous.get(n) for n in sorted_nodes], dtype=object), sort=True)
-    ids = _cluster_ids(np.asarray(labels)[order], prev, values, lambda at: list(sorted_nodes[at]))
-    return pd.Series(ids[np.asarray(labels)], index=nodes.to_numpy())
+    labels = np.unique(np.asarray(labels), return_inverse=True)[1]  # any labels -> 0..k-1
+    ids = _cluster_ids(labels[order], prev, values, lambda at: list(sorted_nodes[at]))
+    return pd.Series(ids[labels], index=nodes.to_numpy())
 
 
 def _first_link(n: int, edges: Edges) -> np.ndarray:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def map_distinct(raw: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
@@ -28,8 +30,11 @@ _SPACE_RUN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
 
 
 def collapse_spaces(text: pd.Series) -> pd.Series:
-    """Runs of whitespace -> one space, none at either end: `.str.split().str.join(" ")` for a string column."""
-    return text.astype("string").str.replace(_SPACE_RUN, " ", regex=True).str.replace("^ | $", "", regex=True)
+    """Runs of whitespace -> one space, none at either end: `.str.split().str.join(" ")` for a string column.
+    Run by Arrow itself, whatever string storage pandas is set to use (`_SPACE_RUN` is RE2 syntax)."""
+    arrow = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arrow = pc.replace_substring_regex(pc.replace_substring_regex(arrow, _SPACE_RUN, " "), "^ | $", "")
+    return pd.Series(pd.array(arrow, dtype="string"), index=text.index)
 
 
 def none_for_null(values: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 
-from loaders.cleanse import map_distinct, none_for_null
+from loaders.cleanse import WHITESPACE, map_distinct, none_for_null
 
 FAKE_EMAIL_LOCALS = {"none", "noemail", "no", "na", "n/a", "test", "fake", "null", "unknown", "noreply",
                      "no-reply", "donotreply", "nobody", "asdf", "xxx", "x", "abc"}
@@ -65,9 +65,12 @@ def _prefix_verdict(prefix: str, number: str) -> str:
     return _PREFIX_VERDICTS[prefix]
 
 
-# A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9. ASCII digits and
-# separators only (Arrow's RE2 reads `\d` and `\s` as ASCII); anything else goes to phonenumbers.
-_NANP = r"^(?:\+?1[\s.-]?)?\(?(?P<npa>[2-9][0-9]{2})\)?[\s.-]?(?P<nxx>[2-9][0-9]{2})[\s.-]?(?P<line>[0-9]{4})$"
+# A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9. Separators are Python's
+# whitespace (as `\s` was when Python ran this pattern; RE2's `\s` is ASCII-only), `.` and `-`. Digits are
+# ASCII only: other digits go to phonenumbers (Python's `\d` once let Arabic-Indic digits into the "E.164").
+_SEP = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + ".-]"
+_NANP = (rf"^(?:\+?1{_SEP}?)?\(?(?P<npa>[2-9][0-9]{{2}})\)?{_SEP}?(?P<nxx>[2-9][0-9]{{2}}){_SEP}?"
+         r"(?P<line>[0-9]{4})$")
 
 
 def _nanp_digits(text: pd.Series) -> pd.Series:

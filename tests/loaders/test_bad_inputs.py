@@ -192,12 +192,14 @@ QUARANTINED: list[tuple[str, str, bytes | str, dict[int, str]]] = [
            "quality_code,received_at", "SP1,M1,1,2026-01-05T00:15:00,-06:00,15,-3.5,KWH,0,",
            "SP1,M1,1,2026-01-05T00:30:00,-06:00,15,1e12,KWH,0,", "SP1,M1,1,2026-01-05T00:45:00,-06:00,15,NaNx,KWH,0,"),
      {3: "invalid_number"}),
-    # Python's regex reads Arabic-Indic digits as digits and pandas then refused the number: the whole batch
-    # used to fail; now only that row is quarantined
-    ("point_in_non_ascii_digits", "gis/gis_premise_20260105.csv",
+    # Python's regex reads Arabic-Indic digits as digits and pandas then refused the number; a missing or
+    # unreadable point made pandas 3 raise on NA: the whole batch used to fail, now only the bad rows are out
+    ("points_missing_unreadable_or_in_non_ascii_digits", "gis/gis_premise_20260105.csv",
      lines(GIS_HEADER, "GP-1,0000000101,1 Elm St,,Springfield,IL,62701,T1,F1,POINT (-89.6 39.7)",
-           "GP-2,0000000102,2 Elm St,,Springfield,IL,62701,T1,F1,POINT (-\u0668\u0669.6 39.7)"),
-     {2: "invalid_geometry"}),
+           "GP-2,0000000102,2 Elm St,,Springfield,IL,62701,T1,F1,POINT (-\u0668\u0669.6 39.7)",
+           "GP-3,0000000103,3 Elm St,,Springfield,IL,62701,T1,F1,",
+           "GP-4,0000000104,4 Elm St,,Springfield,IL,62701,T1,F1,POINT (a b)"),
+     {2: "invalid_geometry", 4: "invalid_geometry"}),
 ]
 
 

@@ -39,6 +39,10 @@ def test_a_part_split_off_gets_a_new_id_even_when_its_smallest_member_named_the_
     assert set(first) == {_new_id("a")}
     split = assign_golden_ids(pd.Series(["a", "b", "c"]), np.array([0, 1, 1]), dict(first))
     assert split["b"] == split["c"] == _new_id("a") and split["a"] not in {_new_id("a"), None}
+    # ... nor the id another new cluster derives in the same run (a key may hold '#'), which keeps its own
+    again = assign_golden_ids(pd.Series(["a", "b", "c", "a#1"]), np.array([7, 3, 3, 9]), dict(first))
+    assert again["b"] == again["c"] == _new_id("a") and again["a#1"] == _new_id("a#1")
+    assert len({again["a"], again["b"], again["a#1"]}) == 3
 
 
 def _xref(engine: Engine) -> list[tuple]:
