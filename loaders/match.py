@@ -144,10 +144,9 @@ class Records:
     def names(self, positions: np.ndarray) -> list[str]:
         return self.node(positions).to_pylist()
 
-    def positions(self, source: str, keys: pd.Series) -> np.ndarray:
-        """Positions of `keys` of one source (-1 where there is no such record)."""
-        found = pc.index_in(pc.binary_join_element_wise(source, _arrow(keys), ":"),
-                            value_set=self.node(np.arange(self.n)))
+    def positions(self, nodes: pa.Array) -> np.ndarray:
+        """Positions of `source:source_key` names (-1 where there is no such record)."""
+        found = pc.index_in(nodes, value_set=self.node(np.arange(self.n)))
         return found.fill_null(-1).to_numpy().astype(np.int64)
 
 
@@ -203,7 +202,8 @@ class Edges:
 
 def _account_edges(r: Records, acct: pd.DataFrame) -> Edges:
     """A CRM contact (`a`) -> the CIS partner (`b`) of the account number it gave."""
-    a, b = r.positions("crm", acct["a"]), r.positions("cis", acct["b"])
+    found = r.positions(_arrow(pd.concat(["crm:" + acct["a"].astype(str), "cis:" + acct["b"].astype(str)])))
+    a, b = found[:len(acct)], found[len(acct):]  # one lookup table for both sides
     both = (a >= 0) & (b >= 0)  # the query returns only keys of match records; kept safe all the same
     return Edges.of(a[both], b[both], "account_number")
 
