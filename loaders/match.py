@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine
 
 from loaders import star
 from loaders.bulk import insert_frame
+from loaders.cleanse import arrow_strings
 
 MAX_PHONE_SHARE = 5
 NAME_SIMILARITY = 90
@@ -124,7 +125,7 @@ class Records:
     def __init__(self, df: pd.DataFrame) -> None:
         # (source, source_key) in code point order (Arrow compares strings by bytes, which for UTF-8 is code
         # point order) is the order of "source:source_key", as sources have no ':'
-        keys = pa.table({"source": _arrow(df["source"]), "source_key": _arrow(df["source_key"])})
+        keys = pa.table({"source": arrow_strings(df["source"]), "source_key": arrow_strings(df["source_key"])})
         order = pc.sort_indices(keys, sort_keys=[("source", "ascending"), ("source_key", "ascending")])
         keys, at = keys.take(order), order.to_numpy()
         self.n = len(df)
@@ -148,10 +149,6 @@ class Records:
         """Positions of `source:source_key` names (-1 where there is no such record)."""
         found = pc.index_in(nodes, value_set=self.node(np.arange(self.n)))
         return found.fill_null(-1).to_numpy().astype(np.int64)
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(str), type=pa.string())
 
 
 def _codes(values: pd.Series, order: np.ndarray | None = None, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -202,7 +199,7 @@ class Edges:
 
 def _account_edges(r: Records, acct: pd.DataFrame) -> Edges:
     """A CRM contact (`a`) -> the CIS partner (`b`) of the account number it gave."""
-    found = r.positions(_arrow(pd.concat(["crm:" + acct["a"].astype(str), "cis:" + acct["b"].astype(str)])))
+    found = r.positions(arrow_strings(pd.concat(["crm:" + acct["a"].astype(str), "cis:" + acct["b"].astype(str)])))
     a, b = found[:len(acct)], found[len(acct):]  # one lookup table for both sides
     both = (a >= 0) & (b >= 0)  # the query returns only keys of match records; kept safe all the same
     return Edges.of(a[both], b[both], "account_number")

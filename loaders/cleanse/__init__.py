@@ -26,15 +26,27 @@ def map_distinct(raw: pd.Series, fn: Callable[[str], Any]) -> pd.Series:
 # expressions run in C++ over Arrow strings, where `.str.split().str.join(" ")` calls Python per row.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-_SPACE_RUN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
+# The same set inside an RE2 character class (`[` + this + `]`), and the part of it that is ASCII: RE2's own
+# `\s` is only [\t\n\f\r ], where Python's also has \v, \x1c-\x1f and the Unicode spaces.
+WHITESPACE_RE2 = "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)
+ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array (missing -> null), whatever string storage pandas uses: Arrow's
+    compute functions (and their RE2 regular expressions) then run on it directly."""
+    return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def extracted(parts: pa.StructArray, name: str) -> pa.Array:
+    """A group of `pc.extract_regex`'s result, null where the value did not match (the field alone reads '')."""
+    return pc.if_else(parts.is_valid(), parts.field(name), pa.scalar(None, pa.string()))
 
 
 def collapse_spaces(text: pd.Series) -> pd.Series:
-    """Runs of whitespace -> one space, none at either end: `.str.split().str.join(" ")` for a string column.
-    Run by Arrow itself, whatever string storage pandas is set to use (`_SPACE_RUN` is RE2 syntax)."""
-    arrow = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    arrow = pc.replace_substring_regex(pc.replace_substring_regex(arrow, _SPACE_RUN, " "), "^ | $", "")
-    return pd.Series(pd.array(arrow, dtype="string"), index=text.index)
+    """Runs of whitespace -> one space, none at either end: `.str.split().str.join(" ")` for a string column."""
+    arrow = pc.replace_substring_regex(arrow_strings(text), f"[{WHITESPACE_RE2}]+", " ")
+    return pd.Series(pd.array(pc.replace_substring_regex(arrow, "^ | $", ""), dtype="string"), index=text.index)
 
 
 def none_for_null(values: pd.Series) -> pd.Series:

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.cleanse import collapse_spaces, map_distinct, none_for_null
+from loaders.cleanse import ASCII_SPACE, arrow_strings, collapse_spaces, extracted, map_distinct, none_for_null
 
 # Pub 28 Appendix C1 (street suffixes, the common ones) and B (directionals).
 SUFFIX = {
@@ -86,7 +86,7 @@ def streets(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     ASCII values (nearly all) are standardised by Arrow compute over the whole column: at 2 M premises
     `street` once per distinct value cost ~15 s a file. Python's `upper` and regular expressions treat
     non-ASCII text differently from Arrow's, so those values still go through `street` itself."""
-    arrow = pa.array(raw.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arrow = arrow_strings(raw)
     ascii_ = pc.fill_null(pc.string_is_ascii(arrow), False).to_numpy(zero_copy_only=False)
     address, unit = _ascii_streets(pc.if_else(ascii_, arrow, pa.scalar(None, pa.string())))
     address = pd.Series(address, index=raw.index, dtype=object)
@@ -99,20 +99,19 @@ def streets(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return none_for_null(address), none_for_null(unit)
 
 
-# `street`'s steps for ASCII text in RE2, where `\s` lacks \v and \x1c-\x1f (Python's has them)
-_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
-# the lazy head ends where `_UNIT.search` would start its (leftmost) match
-_HEAD_AND_UNIT = "^(?s)(?P<head>.*?)" + _UNIT.pattern.replace(r"\s", _ASCII_SPACE).replace(
+# `street`'s unit pattern for ASCII text in RE2; the lazy head ends where `_UNIT.search` would start its
+# (leftmost) match
+_HEAD_AND_UNIT = "^(?s)(?P<head>.*?)" + _UNIT.pattern.replace(r"\s", ASCII_SPACE).replace(
     "([A-Z0-9-]+)", "(?P<unit>[A-Z0-9-]+)").replace("(APARTMENT|", "(?:APARTMENT|")
 
 
 def _ascii_streets(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """`street` of ASCII values (None stays None) as two object arrays."""
     text = pc.replace_substring(pc.replace_substring_regex(pc.ascii_upper(text), "[.,]", " "), "#", " # ")
-    text = pc.replace_substring_regex(pc.replace_substring_regex(text, _ASCII_SPACE + "+", " "), "^ | $", "")
+    text = pc.replace_substring_regex(pc.replace_substring_regex(text, ASCII_SPACE + "+", " "), "^ | $", "")
     found = pc.extract_regex(text, _HEAD_AND_UNIT)
     matched = pc.fill_null(found.is_valid(), False)
-    unit = pc.if_else(matched, found.field("unit"), pa.scalar(None, pa.string()))
+    unit = extracted(found, "unit")
     # `street` strips what precedes the unit; here there is nothing to strip: the text is stripped and the
     # unit pattern's leading spaces take every space before the unit
     head = pc.if_else(matched, found.field("head"), text)

@@ -7,11 +7,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
-import pyarrow as pa
 import pyarrow.compute as pc
 from email_validator import EmailNotValidError, validate_email
 
-from loaders.cleanse import WHITESPACE, map_distinct, none_for_null
+from loaders.cleanse import WHITESPACE_RE2, arrow_strings, extracted, map_distinct, none_for_null
 
 FAKE_EMAIL_LOCALS = {"none", "noemail", "no", "na", "n/a", "test", "fake", "null", "unknown", "noreply",
                      "no-reply", "donotreply", "nobody", "asdf", "xxx", "x", "abc"}
@@ -68,17 +67,15 @@ def _prefix_verdict(prefix: str, number: str) -> str:
 # A plainly written NANP number: optional +1/1, then NPA-NXX-XXXX with N in 2-9. Separators are Python's
 # whitespace (as `\s` was when Python ran this pattern; RE2's `\s` is ASCII-only), `.` and `-`. Digits are
 # ASCII only: other digits go to phonenumbers (Python's `\d` once let Arabic-Indic digits into the "E.164").
-_SEP = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + ".-]"
+_SEP = f"[{WHITESPACE_RE2}.-]"
 _NANP = (rf"^(?:\+?1{_SEP}?)?\(?(?P<npa>[2-9][0-9]{{2}})\)?{_SEP}?(?P<nxx>[2-9][0-9]{{2}}){_SEP}?"
          r"(?P<line>[0-9]{4})$")
 
 
 def _nanp_digits(text: pd.Series) -> pd.Series:
     """The ten digits of a plainly written NANP number, else NA (Arrow's `extract_regex`, in C++)."""
-    parts = pc.extract_regex(pa.array(text.astype(object).where(text.notna(), None), type=pa.string()), _NANP)
-    # a value that does not match is a null struct whose fields read as '': null it again
-    digits = pc.if_else(parts.is_valid(), pc.binary_join_element_wise(
-        *(parts.field(f) for f in ("npa", "nxx", "line")), ""), pa.scalar(None, pa.string()))
+    parts = pc.extract_regex(arrow_strings(text), _NANP)
+    digits = pc.binary_join_element_wise(*(extracted(parts, f) for f in ("npa", "nxx", "line")), "")
     return pd.Series(pd.array(digits, dtype="string"), index=text.index)
 
 

@@ -12,10 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.cleanse import addresses, contacts, dates, ids, names, none_for_null, units
+from loaders.cleanse import (
+    ASCII_SPACE,
+    addresses,
+    arrow_strings,
+    contacts,
+    dates,
+    extracted,
+    ids,
+    names,
+    none_for_null,
+    units,
+)
 from warehouse.schema.staging import FEEDS
 
 
@@ -161,20 +171,17 @@ def _address(df: pd.DataFrame, out: pd.DataFrame, prefix: str, std_prefix: str, 
 _POINT = r"(?i)^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$"
 # The same pattern for ASCII text in Arrow's RE2, whose `\s` and `\d` differ from Python's: Python's `\s`
 # also matches \v and \x1c-\x1f, and both are Unicode-wide in Python (non-ASCII values keep Python's regex).
-_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
-_POINT_ASCII = _POINT.replace(r"\s", _ASCII_SPACE).replace(r"\d", "[0-9]")
+_POINT_ASCII = _POINT.replace(r"\s", ASCII_SPACE).replace(r"\d", "[0-9]")
 
 
 def point_xy(wkt: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(x, y) of a WKT `POINT (x y)`, NaN where the value is not one."""
     text = wkt.astype("string")
-    arrow = pa.array(text.astype(object).where(text.notna(), None), type=pa.string())
+    arrow = arrow_strings(text)
     ascii_ = pc.fill_null(pc.string_is_ascii(arrow), False).to_numpy(zero_copy_only=False)
     parts = pc.extract_regex(arrow, _POINT_ASCII.replace("(-?", "(?P<x>-?", 1).replace("(-?", "(?P<y>-?", 1))
-    x = pd.Series(pc.if_else(parts.is_valid(), parts.field("x"), None).to_numpy(zero_copy_only=False),
-                  index=wkt.index, dtype=object)
-    y = pd.Series(pc.if_else(parts.is_valid(), parts.field("y"), None).to_numpy(zero_copy_only=False),
-                  index=wkt.index, dtype=object)
+    x, y = (pd.Series(extracted(parts, g).to_numpy(zero_copy_only=False), index=wkt.index, dtype=object)
+            for g in ("x", "y"))
     other = ~ascii_ & text.notna().to_numpy()
     if other.any():  # rare: Python's own regex, as before
         m = text[other].str.extract(_POINT)
