@@ -69,9 +69,18 @@ def infer(conn: sa.Connection, dim: str, key: str, keys_sql: str, batch_id: int,
         {"b": batch_id, "ts": ts})
 
 
-def _latest(conn: sa.Connection, b: int, table: str, key: str, cols: str, where: str = "batch_id = :b") -> str:
-    return (f"SELECT {cols} FROM (SELECT t.*, {LATEST.format(key=key)} AS uf_last FROM {table} t WHERE "
-            f"{_published(conn, 't', b)} AND {key} IN (SELECT {key} FROM {table} WHERE {where})) x WHERE uf_last")
+def _latest(conn: sa.Connection, b: int, table: str, key: str | tuple[str, ...], cols: str,
+            where: str = "batch_id = :b") -> str:
+    """SQL: the latest published row of `table` per `key` (a column, or a tuple of columns), for the keys of
+    the rows `where` selects."""
+    keys = (key,) if isinstance(key, str) else key
+    if len(keys) == 1:
+        touched = f"{keys[0]} IN (SELECT {keys[0]} FROM {table} WHERE {where})"
+    else:  # column by column: a key built by concatenation costs a string per row of the whole table
+        same = " AND ".join(f"u.{k} = t.{k}" for k in keys)
+        touched = f"EXISTS (SELECT 1 FROM {table} u WHERE {where} AND {same})"  # `where` names u's columns
+    return (f"SELECT {cols} FROM (SELECT t.*, {LATEST.format(key=', '.join(keys))} AS uf_last FROM {table} t "
+            f"WHERE {_published(conn, 't', b)} AND {touched}) x WHERE uf_last")
 
 
 def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: str, cols: list[str],
@@ -193,7 +202,7 @@ def _billing_line(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
                    "bill_id_std IN (SELECT bill_id_std FROM cln_cis_bill_line WHERE batch_id = :b)")
     infer(conn, "dim_account", "account_number", f"SELECT h.contract_account_std AS account_number FROM ({bill}) h",
           b, ts)
-    lines = _latest(conn, b, "cln_cis_bill_line", "bill_id_std || '|' || CAST(line_no_std AS VARCHAR(10))", "*")
+    lines = _latest(conn, b, "cln_cis_bill_line", ("bill_id_std", "line_no_std"), "*")
     sql = (
         "SELECT l.bill_id_std AS bill_id, l.line_no_std AS line_no, a.account_sk, c.customer_sk, p.premise_sk, "
         "t.tariff_sk, " + _date_key("h.bill_date_std") + " AS bill_date_key, " + _date_key("h.period_start_std")
@@ -319,6 +328,10 @@ def _order(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
 
 
 def _interruption(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
+    # the premises the batch's interruptions are at: only their accounts are grouped, not every account
+    premises = ("SELECT COALESCE(i2.premise_id_std, sp2.premise_id) FROM cln_workorders_interruption i2 LEFT JOIN "
+                "dim_service_point sp2 ON sp2.service_point_id = i2.service_point_id_std AND sp2.is_current "
+                "WHERE i2.batch_id = :b")
     sql = ("SELECT trim(i.outage_id) AS outage_id, i.service_point_id_std AS service_point_id, sp.service_point_sk, "
            "p.premise_sk, c.customer_sk, " + _date_key("i.interrupted_at_utc") + " AS start_date_key, "
            "i.interrupted_at_utc, i.restored_at_utc, EXTRACT(EPOCH FROM (i.restored_at_utc - i.interrupted_at_utc)) "
@@ -328,8 +341,9 @@ def _interruption(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
            "sp.service_point_id = i.service_point_id_std AND sp.is_current LEFT JOIN dim_premise p ON p.premise_id = "
            "COALESCE(i.premise_id_std, sp.premise_id) AND p.is_current LEFT JOIN (SELECT premise_id, MIN("
            "golden_customer_id) AS golden_customer_id FROM dim_account WHERE is_current AND account_status <> "
-           "'CLOSED' GROUP BY premise_id) a ON a.premise_id = COALESCE(i.premise_id_std, sp.premise_id) LEFT JOIN "
-           "dim_customer c ON c.golden_customer_id = a.golden_customer_id AND c.is_current WHERE i.batch_id = :b")
+           f"'CLOSED' AND premise_id IN ({premises}) GROUP BY premise_id) a ON a.premise_id = "
+           "COALESCE(i.premise_id_std, sp.premise_id) LEFT JOIN dim_customer c ON c.golden_customer_id = "
+           "a.golden_customer_id AND c.is_current WHERE i.batch_id = :b")
     cols = ["outage_id", "service_point_id", "service_point_sk", "premise_sk", "customer_sk", "start_date_key",
             "interrupted_at_utc", "restored_at_utc", "minutes_interrupted", "cause", "transformer_id", "feeder_id",
             "batch_id"]

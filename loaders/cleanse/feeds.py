@@ -308,10 +308,8 @@ def feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issue
     if feed == "cis_bill":
         out["consumption_std"], out["unit_std"] = units.to_canonical(df["consumption"], df["consumption_unit"])
         out["is_estimated"] = df["estimated_flag"].astype("string").str.upper().isin(["Y", "1", "TRUE", "E"])
-        out["bill_id_std"] = ids.clean_code(df["bill_id"])
     if feed == "cis_bill_line":
         out["quantity_std"], out["unit_std"] = units.to_canonical(df["quantity"], df["unit"])
-        out["bill_id_std"] = ids.clean_code(df["bill_id"])
     if feed in ("mdm_interval", "mdm_register"):
         col = "value" if feed == "mdm_interval" else "register_value"
         reading(df, out, col, "value_std" if feed == "mdm_interval" else "register_value_std", issues)

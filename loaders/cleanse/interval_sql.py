@@ -87,36 +87,45 @@ def _cleansed_sql(m: Mappings, tz: str) -> str:
     raw_cols = ", ".join(RAW)
     minutes = "COALESCE(CAST(minutes_std AS DOUBLE), 15)"
     return f"""
-WITH j AS (
+WITH j AS MATERIALIZED (
     SELECT s.source_row_number, {raw}, {rule_std["service_point_id_std"]} AS service_point_id_std,
            {rule_std["interval_minutes_std"]} AS minutes_std, {rule_std["received_at_utc"]} AS received_at_utc,
            v.value_std AS value0, v.unit_std, v.kwh_label,
            CAST(t.naive AS TIMESTAMP) AS naive, CAST(t.utc_dst AS TIMESTAMP) AS utc_dst,
            CAST(t.utc_std AS TIMESTAMP) AS utc_std, o.minutes AS offset_minutes,
-           COALESCE(c.delivered, FALSE) AS delivered, {m.reason("rule_reason", "rule_column")}
+           COALESCE(c.delivered, FALSE) AS delivered, {m.reason("rule_reason", "rule_column")},
+           (CAST(t.naive AS TIMESTAMP) IS NOT NULL AND o.minutes IS NOT NULL) AS offset_ok
     FROM {m.source()} s
     {" ".join(m.joins)}
+), repeats AS (  -- local times delivered more than once without an offset: the first is the daylight-time one
+    SELECT service_point_id_std, channel, naive, MIN(source_row_number) AS first_row FROM j WHERE NOT offset_ok
+    GROUP BY service_point_id_std, channel, naive HAVING COUNT(*) > 1
 ), utc AS (  -- an explicit offset settles the instant; otherwise the n-th occurrence of a repeated local time
-    SELECT j.*, (naive IS NOT NULL AND offset_minutes IS NOT NULL) AS offset_ok,
-           ROW_NUMBER() OVER (PARTITION BY (naive IS NOT NULL AND offset_minutes IS NOT NULL), service_point_id_std,
-                              channel, naive ORDER BY source_row_number) AS occurrence
-    FROM j
-), resolved AS (
+    SELECT j.*, COALESCE(j.source_row_number <> r.first_row, FALSE) AS repeated
+    FROM j LEFT JOIN repeats r ON NOT j.offset_ok AND {rows_sql.same("j", "r", ("service_point_id_std", "channel",
+                                                                                "naive"))}
+), resolved AS MATERIALIZED (
     SELECT utc.*,
            CASE WHEN offset_ok THEN naive - to_minutes(CAST(offset_minutes AS BIGINT))
-                WHEN occurrence = 1 THEN utc_dst ELSE utc_std END AS utc0,
+                WHEN NOT repeated THEN utc_dst ELSE utc_std END AS utc0,
            CASE WHEN offset_ok THEN '' WHEN naive IS NULL THEN 'invalid'
-                WHEN (CASE WHEN occurrence = 1 THEN utc_dst ELSE utc_std END) IS NULL THEN 'nonexistent'
+                WHEN (CASE WHEN NOT repeated THEN utc_dst ELSE utc_std END) IS NULL THEN 'nonexistent'
                 ELSE '' END AS ts_status,
            CAST(naive - to_minutes(CAST({minutes} AS BIGINT)) AS DATE) AS meter_day,
+           CAST(naive AS DATE) AS local_day,
            COALESCE(hour(naive) = 0 AND minute(naive) = 0, FALSE) AS midnight
     FROM utc
-), days AS (  -- a meter-day stamped with interval starts runs 00:00 .. 23:45 instead of 00:15 .. 24:00
-    SELECT resolved.*,
-           BOOL_OR(midnight) OVER (PARTITION BY service_point_id_std, channel, CAST(naive AS DATE)) AS has_midnight,
-           MAX(naive) OVER (PARTITION BY service_point_id_std, channel, CAST(naive AS DATE)) AS latest,
-           MEDIAN(value0) OVER (PARTITION BY service_point_id_std, channel, meter_day) AS day_median
+), local_days AS (  -- a meter-day stamped with interval starts runs 00:00 .. 23:45 instead of 00:15 .. 24:00
+    SELECT service_point_id_std, channel, local_day, BOOL_OR(midnight) AS has_midnight, MAX(naive) AS latest
+    FROM resolved GROUP BY service_point_id_std, channel, local_day
+), meter_days AS (
+    SELECT service_point_id_std, channel, meter_day, MEDIAN(value0) AS day_median
+    FROM resolved GROUP BY service_point_id_std, channel, meter_day
+), days AS (  -- (per-day values grouped and joined back: a window would sort the batch once per partitioning)
+    SELECT resolved.*, d.has_midnight, d.latest, md.day_median
     FROM resolved
+    LEFT JOIN local_days d ON {rows_sql.same("resolved", "d", ("service_point_id_std", "channel", "local_day"))}
+    LEFT JOIN meter_days md ON {rows_sql.same("resolved", "md", ("service_point_id_std", "channel", "meter_day"))}
 ), repaired AS (
     SELECT days.*,
            COALESCE(has_midnight AND hour(latest) = 23 AND minute(latest) = 60 - LEAST({minutes}, 60), FALSE)

@@ -27,8 +27,8 @@ PER_ROW: dict[str, tuple[str, ...]] = {
     "cis_account": (),
     "cis_tariff": (),
     "cis_service_point": ("meter_unit",),
-    "cis_bill": ("consumption", "consumption_unit", "estimated_flag", "bill_id"),
-    "cis_bill_line": ("quantity", "unit", "bill_id"),
+    "cis_bill": ("consumption", "consumption_unit", "estimated_flag"),
+    "cis_bill_line": ("quantity", "unit"),
     "mdm_register": ("register_value", "unit"),
     "workorders_order": (),
     "workorders_outage": (),
@@ -163,22 +163,40 @@ def run(conn: sa.Connection, feed: str, batch_id: int, source: str,
 
 def _fates(feed: str, cleansed: str) -> str:
     """Each row's fate: quarantined (an issue), merged (an exact re-send of an earlier clean row), superseded
-    (a later clean row with an earlier one's key and other values), else clean — as `batch._fold_duplicates`."""
-    raw = ", ".join(FEEDS[feed].columns)
+    (a later clean row with an earlier one's key and other values), else clean — as `batch._fold_duplicates`.
+
+    Re-sends are rare, so they are found by grouping (a hash aggregate keeps only the repeated values) and
+    joined back, not by numbering every row in a window: a window sorts the whole batch by all its columns."""
+    raw = FEEDS[feed].columns
     keys = feeds.SUPERSEDE_KEYS.get(feed)
-    later = (f"WHEN ROW_NUMBER() OVER (PARTITION BY reason_code IS NULL AND NOT exact, {', '.join(keys)} "
-             "ORDER BY source_row_number) > 1 THEN 'superseded'") if keys else ""
+    fate = "CASE WHEN reason_code IS NOT NULL THEN 'quarantined' WHEN exact THEN 'merged'"
+    later = ""
+    if keys:
+        later = f""",
+kept AS (  -- a supersede key repeated among the clean rows that are not re-sends: the first row stands
+    SELECT {', '.join(keys)}, MIN(source_row_number) AS first_row FROM folded
+    WHERE reason_code IS NULL AND NOT exact GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1
+)"""
+        fate += " WHEN k.first_row IS NOT NULL AND folded.source_row_number <> k.first_row THEN 'superseded'"
+    joined = (f"LEFT JOIN kept k ON folded.reason_code IS NULL AND NOT folded.exact AND {same('folded', 'k', keys)}"
+              if keys else "")
     return f"""
-WITH c AS ({cleansed}),
-folded AS (
-    SELECT c.*, CASE WHEN reason_code IS NOT NULL THEN FALSE
-                     ELSE ROW_NUMBER() OVER (PARTITION BY reason_code IS NULL, {raw} ORDER BY source_row_number) > 1
-                END AS exact
-    FROM c
-)
-SELECT folded.*, CASE WHEN reason_code IS NOT NULL THEN 'quarantined' WHEN exact THEN 'merged' {later}
-                      ELSE 'clean' END AS fate
-FROM folded"""
+WITH c AS MATERIALIZED ({cleansed}),
+firsts AS (  -- raw values repeated among the clean rows: the first copy stays, later ones are re-sends
+    SELECT {', '.join(raw)}, MIN(source_row_number) AS first_row FROM c
+    WHERE reason_code IS NULL GROUP BY {', '.join(raw)} HAVING COUNT(*) > 1
+),
+folded AS MATERIALIZED (
+    SELECT c.*, COALESCE(c.source_row_number <> f.first_row, FALSE) AS exact
+    FROM c LEFT JOIN firsts f ON c.reason_code IS NULL AND {same('c', 'f', raw)}
+){later}
+SELECT folded.*, {fate} ELSE 'clean' END AS fate
+FROM folded {joined}"""
+
+
+def same(left: str, right: str, cols: tuple[str, ...]) -> str:
+    """SQL: `left` and `right` agree on `cols`, NULL equal to NULL (as rows in one window partition)."""
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in cols)
 
 
 def _failed(feed: str, failed: pd.DataFrame) -> pd.DataFrame:
