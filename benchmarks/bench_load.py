@@ -43,7 +43,7 @@ def main() -> None:
                         "--scale-profile", args.profile], check=True, stdout=subprocess.DEVNULL)
     gen_s = time.perf_counter() - t0
 
-    from loaders.run import load_directory
+    from loaders.run import load_directory, read_manifest
     from warehouse.engine import create_engine
     from warehouse.migrate import migrate
 
@@ -72,8 +72,11 @@ def main() -> None:
     cpu_s = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
     match_s = load_s - sum(feed_s.values())
     rows = sum(b.rows_read for b in summary.batches)
+    # a folder given with --from says what it holds (the options' defaults would not)
+    made = {**vars(args), **((read_manifest(out) or {}).get("parameters") or {})}
     result = {
-        "customers": args.customers, "days": args.days, "profile": args.profile, "generate_s": round(gen_s, 1),
+        "customers": made["customers"], "days": made["days"], "profile": made["profile"],
+        "generate_s": round(gen_s, 1),
         "load_s": round(load_s, 1), "load_cpu_s": round(cpu_s, 1), "rows_read": rows,
         "rows_per_s": round(rows / load_s),
         "match_s": round(match_s, 1), "batches": len(summary.batches), "failed": summary.count("failed"),

@@ -38,38 +38,25 @@ def _hash(cols: list[str]) -> str:
 
 def scd2(conn: sa.Connection, dim: str, key: str, attrs: list[str], source_sql: str, batch_id: int,
          ts: datetime, params: dict | None = None) -> None:
-    """Apply SCD2 to `dim` (surrogate key `<name>_sk`) from `source_sql` (one row per `key` with `attrs`).
-
-    The dimension is joined on its natural key once, into `uf_cur` (the current rows of the source's keys);
-    the updates then find their rows by surrogate key. Every statement comparing text keys against the
-    whole dimension cost a scan of it: most of a small delta's publish."""
+    """Apply SCD2 to `dim` from `source_sql` (one row per `key` with `attrs`)."""
     p = {"b": batch_id, "ts": ts, **(params or {})}
-    sk = dim.removeprefix("dim_") + "_sk"
-    for table in ("uf_src", "uf_cur"):
-        conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    conn.execute(sa.text("DROP TABLE IF EXISTS uf_src"))
     conn.execute(sa.text(f"CREATE TEMPORARY TABLE uf_src AS SELECT s.*, {_hash(attrs)} AS row_hash "
                          f"FROM ({source_sql}) s"), p)
-    conn.execute(sa.text(
-        f"CREATE TEMPORARY TABLE uf_cur AS SELECT d.{sk} AS sk, d.{key} AS nk, d.is_inferred, "
-        f"COALESCE(s.row_hash <> d.row_hash, FALSE) AS changed FROM {dim} d JOIN uf_src s ON s.{key} = d.{key} "
-        "WHERE d.is_current"))
-    # an inferred member is completed in place by the real row; a changed current row is closed
     sets = ", ".join(f"{a} = (SELECT s.{a} FROM uf_src s WHERE s.{key} = {dim}.{key})" for a in attrs)
     conn.execute(sa.text(
         f"UPDATE {dim} SET {sets}, row_hash = (SELECT s.row_hash FROM uf_src s WHERE s.{key} = {dim}.{key}), "
-        f"is_inferred = FALSE, batch_id = :b WHERE {sk} IN (SELECT sk FROM uf_cur WHERE is_inferred)"), p)
+        f"is_inferred = FALSE, batch_id = :b WHERE is_current AND is_inferred "
+        f"AND EXISTS (SELECT 1 FROM uf_src s WHERE s.{key} = {dim}.{key})"), p)
     conn.execute(sa.text(
-        f"UPDATE {dim} SET effective_to = :ts, is_current = FALSE "
-        f"WHERE {sk} IN (SELECT sk FROM uf_cur WHERE changed AND NOT is_inferred)"), p)
-    # a new version where no current row is left: a new key, or one whose current row was just closed
+        f"UPDATE {dim} SET effective_to = :ts, is_current = FALSE WHERE is_current AND EXISTS "
+        f"(SELECT 1 FROM uf_src s WHERE s.{key} = {dim}.{key} AND s.row_hash <> {dim}.row_hash)"), p)
     cols = ", ".join([key, *attrs])
     conn.execute(sa.text(
         f"INSERT INTO {dim} ({cols}, row_hash, effective_from, effective_to, is_current, is_inferred, batch_id) "
         f"SELECT {', '.join('s.' + c for c in [key, *attrs])}, s.row_hash, :ts, NULL, TRUE, FALSE, :b "
-        f"FROM uf_src s WHERE NOT EXISTS (SELECT 1 FROM uf_cur c WHERE c.nk = s.{key} AND (c.is_inferred OR NOT "
-        "c.changed))"), p)
-    for table in ("uf_src", "uf_cur"):
-        conn.execute(sa.text(f"DROP TABLE {table}"))
+        f"FROM uf_src s WHERE NOT EXISTS (SELECT 1 FROM {dim} d WHERE d.{key} = s.{key} AND d.is_current)"), p)
+    conn.execute(sa.text("DROP TABLE uf_src"))
 
 
 def infer(conn: sa.Connection, dim: str, key: str, keys_sql: str, batch_id: int, ts: datetime) -> None:
