@@ -9,8 +9,8 @@ rules. Here the rows never leave DuckDB:
   pandas path uses, on the DISTINCT raw values only (a day of reads has ~100 timestamps and a few thousand
   value/unit pairs), and comes back as a small mapping table joined on the raw value;
 - every rule that compares rows (the fall-back hour resolved by order, start-of-interval days, the
-  Wh-labelled-kWh meter-day median, exact re-sends folded, conflicting re-sends quarantined) is a window
-  function over the partition.
+  Wh-labelled-kWh meter-day median, exact re-sends folded, conflicting re-sends quarantined) is an aggregate
+  over the partition's groups, joined back to the rows.
 
 Only quarantined rows (a few per hundred thousand) come back to Python, for their detail text.
 `tests/loaders/test_interval_sql.py` loads the same deliveries both ways and compares every row.

@@ -3,8 +3,8 @@ result (the shared machinery of `interval_sql` too).
 
 A feed's rules run in Python, through the very functions the pandas path uses, on the DISTINCT raw values of
 the columns each one reads, and come back as small mapping tables joined on those values; the row-comparing
-steps `loaders.batch` does after `cleanse` (exact re-sends folded, conflicting re-sends quarantined) are window
-functions. Staged rows never come back to Python; only failed ones do, for their detail text.
+steps `loaders.batch` does after `cleanse` (exact re-sends folded, conflicting re-sends quarantined) are
+aggregates joined back to the rows. Staged rows never come back to Python; only failed ones do, for their detail text.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ FROM folded {joined}"""
 
 
 def same(left: str, right: str, cols: tuple[str, ...]) -> str:
-    """SQL: `left` and `right` agree on `cols`, NULL equal to NULL (as rows in one window partition)."""
+    """SQL: `left` and `right` agree on `cols`, NULL equal to NULL (as GROUP BY groups them)."""
     return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in cols)
 
 
