@@ -47,6 +47,7 @@ def main() -> None:
     from warehouse.engine import create_engine
     from warehouse.migrate import migrate
 
+    work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.duckdb"
     db.unlink(missing_ok=True)
     engine = create_engine(f"duckdb:///{db}")
