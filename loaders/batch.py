@@ -101,21 +101,63 @@ def _sha256(path: Path) -> tuple[str, int]:
     return h.hexdigest(), path.stat().st_size
 
 
-_BATCH_INSERT = sa.text(
-    "INSERT INTO dim_batch (source, feed, file_name, file_sha256, file_size_bytes, encoding, received_at, "
-    "extract_from, extract_to, code_version, rows_read, rows_loaded, rows_quarantined, rows_merged, started_at, "
-    "finished_at, status, message, duplicate_of_batch_id) VALUES (:source, :feed, :file_name, :sha, :size, "
-    ":encoding, :received_at, :extract_from, :extract_to, :code_version, :rows_read, :rows_loaded, "
-    ":rows_quarantined, :rows_merged, :started_at, :finished_at, :status, :message, :dup) RETURNING batch_id"
-)
+_AUDIT_COLUMNS = (
+    "source, feed, file_name, file_sha256, file_size_bytes, encoding, received_at, extract_from, extract_to, "
+    "code_version, rows_read, rows_loaded, rows_quarantined, rows_merged, started_at, finished_at, status, message, "
+    "duplicate_of_batch_id")
+_AUDIT_VALUES = (
+    ":source, :feed, :file_name, :sha, :size, :encoding, :received_at, :extract_from, :extract_to, :code_version, "
+    ":rows_read, :rows_loaded, :rows_quarantined, :rows_merged, :started_at, :finished_at, :status, :message, :dup")
+_BATCH_INSERT = sa.text(f"INSERT INTO dim_batch ({_AUDIT_COLUMNS}) VALUES ({_AUDIT_VALUES}) RETURNING batch_id")
+# the same with a batch id drawn beforehand (`reserve_batch_ids`)
+_BATCH_INSERT_AS = sa.text(
+    f"INSERT INTO dim_batch (batch_id, {_AUDIT_COLUMNS}) VALUES (:batch_id, {_AUDIT_VALUES}) RETURNING batch_id")
+
+
+def _insert_audit(conn: sa.Connection, audit: dict, **values: Any) -> int:
+    """Insert the batch's audit row; `audit` carries its reserved `batch_id` when it has one."""
+    row = {**audit, **values}
+    return int(conn.execute(_BATCH_INSERT_AS if row.get("batch_id") is not None else _BATCH_INSERT,
+                            row).scalar_one())
+
+
+def reserve_batch_ids(engine: Engine, count: int) -> list[int]:
+    """Draw `count` batch ids from dim_batch's sequence (DuckDB), in order. A loader that stages a later file
+    ahead of earlier ones (`stage_ahead`) gives every file its id in delivery order this way, so ids still
+    say which delivery came later (`loaders.star` takes a key's latest row by batch id)."""
+    # committed, not rolled back: DuckDB writes a sequence's use to its log at commit, and a killed run's next
+    # start must not hand out an id this one gave a batch
+    with connect_checked(engine) as conn, conn.begin():
+        return [int(conn.execute(sa.text("SELECT nextval('seq_dim_batch_batch_id')")).scalar_one())
+                for _ in range(count)]
+
+
+def _prior(conn: sa.Connection, sha: str, path: Path) -> int | None:
+    """The batch that already loaded this file's content (a re-delivery is skipped), if any."""
+    prior = conn.execute(sa.text(
+        "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND (rows_read > 0 "
+        "OR file_name = :name)"), {"sha": sha, "name": _display(path)}).scalar()
+    return None if prior is None else int(prior)
+
+
+def _audit(path: Path, name: DeliveryName, sha: str, size: int, started: datetime, code: str | None,
+           batch_id: int | None) -> dict:
+    extract = datetime.combine(name.day, datetime.min.time())
+    return dict(source=name.feed.source, feed=name.feed.name, file_name=_display(path), sha=sha, size=size,
+                received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
+                extract_from=extract, extract_to=extract + pd.Timedelta(days=1),
+                code_version=code or code_version(), started_at=started, encoding=None, rows_read=None,
+                rows_loaded=None, rows_quarantined=None, rows_merged=None, finished_at=None, message=None, dup=None,
+                batch_id=batch_id)
 
 
 def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_after_staging: bool = False,
-              code: str | None = None) -> BatchResult:
+              code: str | None = None, batch_id: int | None = None, staged: Staged | None = None) -> BatchResult:
     """Load one delivery file as one atomic batch. Never raises for a bad file: the result says `failed`.
 
-    `fail_after_staging` exists for the atomicity test: it raises after staging and cleansing so the test
-    can prove the rollback leaves no trace.
+    `batch_id` is an id drawn beforehand (`reserve_batch_ids`); `staged` is this file already staged and
+    cleansed by `stage_ahead`, which is then only published. `fail_after_staging` exists for the atomicity
+    test: it raises after staging and cleansing so the test can prove the rollback leaves no trace.
     """
     path = Path(path)
     started = _now()
@@ -126,28 +168,24 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
         return BatchResult(str(path), path.parent.name, "?", "failed", message=str(e))
     feed = name.feed
     result = BatchResult(str(path), feed.source, feed.name, "running")
-    extract = datetime.combine(name.day, datetime.min.time())
-    audit = dict(source=feed.source, feed=feed.name, file_name=_display(path), sha=sha, size=size,
-                 received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
-                 extract_from=extract, extract_to=extract + pd.Timedelta(days=1),
-                 code_version=code or code_version(), started_at=started, encoding=None, rows_read=None,
-                 rows_loaded=None, rows_quarantined=None, rows_merged=None, finished_at=None, message=None, dup=None)
+    audit = staged.audit if staged else _audit(path, name, sha, size, started, code, batch_id)
     with connect_checked(engine) as conn:
         with conn.begin():
-            prior = conn.execute(sa.text(
-                "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND (rows_read > 0 "
-                "OR file_name = :name)"), {"sha": sha, "name": _display(path)}
-            ).scalar()
+            prior = _prior(conn, sha, path)
             if prior is not None:
-                result.status, result.duplicate_of_batch_id = "skipped", int(prior)
+                if staged:  # an earlier copy of the same content was published while this one was staged
+                    _discard_staged(conn, staged)
+                result.status, result.duplicate_of_batch_id = "skipped", prior
                 result.message = f"{path.name}: already loaded as batch {prior} (same sha256); skipped"
-                conn.execute(_BATCH_INSERT, {**audit, "status": "skipped", "finished_at": _now(),
-                                             "message": result.message, "dup": int(prior)})
+                _insert_audit(conn, audit, status="skipped", finished_at=_now(), message=result.message, dup=prior)
                 return result
         for attempt in range(1 + CONFLICT_RETRIES):
             result = BatchResult(str(path), feed.source, feed.name, "running")
             try:
-                if feed.format in DELIMITERS and size > STREAM_BYTES:
+                if staged:
+                    ahead, staged = staged, None  # a retry loads the file the ordinary way
+                    _publish_staged(conn, result, ahead)
+                elif feed.format in DELIMITERS and size > STREAM_BYTES:
                     result.encoding, plain_text = stream_encoding(path, name.gzipped)
                     _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
                 else:
@@ -167,8 +205,8 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
             break
         if result.status == "failed":
             with conn.begin():
-                conn.execute(_BATCH_INSERT, {**audit, "status": "failed", "finished_at": _now(),
-                                             "encoding": result.encoding, "message": result.message[:2000]})
+                _insert_audit(conn, audit, status="failed", finished_at=_now(), encoding=result.encoding,
+                              message=result.message[:2000])
     return result
 
 
@@ -178,8 +216,7 @@ def _display(path: Path) -> str:
 
 def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit: dict, tz: str,
                  fail_after_staging: bool) -> None:
-    batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
-                                                "encoding": parsed.encoding}).scalar_one())
+    batch_id = _insert_audit(conn, audit, status="running", encoding=parsed.encoding)
     result.batch_id = batch_id
     counts = _Counts()
     for feed_name, rows in parsed.rows.items():
@@ -216,7 +253,6 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
     publishes to the star and marks the batch `loaded`. A failure deletes the batch's rows; a load killed
     outright is undone by `discard_interrupted` before the next load.
     """
-    feed = name.feed
     chunked = conn.engine.dialect.name == "duckdb"
 
     def unit() -> Any:  # one unit of work: its own transaction when chunked, else part of the batch's one
@@ -224,25 +260,28 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
 
     with _live() as register_live, nullcontext() if chunked else conn.begin():
         with unit():
-            batch_id = int(conn.execute(_BATCH_INSERT, {**audit, "status": "running",
-                                                        "encoding": result.encoding}).scalar_one())
+            batch_id = _insert_audit(conn, audit, status="running", encoding=result.encoding)
             register_live(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
         result.batch_id = batch_id
         try:
-            _stream_batch(conn, unit, result, path, name, audit, tz, fail_after_staging, plain_text, batch_id)
+            n_read, counts = _stage_and_cleanse(conn, unit, result, path, name, tz, plain_text, batch_id)
+            with unit():
+                if fail_after_staging:
+                    raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
+                _check_conservation(conn, result, {name.feed.name: n_read}, batch_id, counts.merged)
+                _finish(conn, result, batch_id, n_read, counts, audit)
         except BaseException:
             if chunked:
                 with conn.begin():
-                    _discard(conn, feed.name, batch_id)
-                    conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
+                    _discard_batch(conn, name.feed.name, batch_id)
             raise
 
 
-def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
-                  name: DeliveryName, audit: dict, tz: str, fail_after_staging: bool, plain_text: bool,
-                  batch_id: int) -> None:
+def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
+                       name: DeliveryName, tz: str, plain_text: bool, batch_id: int) -> tuple[int, _Counts]:
+    """Pass 1 and pass 2 of `_load_streamed`: the rows read and what cleansing did with them."""
     feed = name.feed
-    parts = max(1, -(-int(audit["size"]) // PART_BYTES))
+    parts = max(1, -(-path.stat().st_size // PART_BYTES))
     key_col = PARTITION_KEYS.get(feed.name, feed.columns[0])
     with unit():
         conn.execute(sa.text("DROP TABLE IF EXISTS uf_part"))
@@ -275,10 +314,103 @@ def _stream_batch(conn: sa.Connection, unit: Callable[[], Any], result: BatchRes
             _cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
     with unit():
         conn.execute(sa.text("DROP TABLE uf_part"))
-        if fail_after_staging:
-            raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
-        _check_conservation(conn, result, {feed.name: n_read}, batch_id, counts.merged)
-        _finish(conn, result, batch_id, n_read, counts, audit)
+    return n_read, counts
+
+
+@dataclass
+class Staged:
+    """A large file staged and cleansed ahead of its turn under its `running` batch (`stage_ahead`)."""
+
+    path: Path
+    name: DeliveryName
+    audit: dict
+    batch_id: int
+    encoding: str
+    rows_read: int
+    counts: _Counts
+
+
+def stages_ahead(engine: Engine, path: Path) -> bool:
+    """Whether `stage_ahead` takes this file: a large delimited file (one `_load_streamed` would load in
+    committed chunks, so staging it early holds no transaction open) on DuckDB."""
+    try:
+        name = parse_name(Path(path))
+    except DeliveryError:
+        return False
+    return (engine.dialect.name == "duckdb" and name.feed.format in DELIMITERS
+            and Path(path).stat().st_size > STREAM_BYTES)
+
+
+def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
+                code: str | None = None) -> Staged | None:
+    """Stage and cleanse a large file (`stages_ahead`) now, on a connection of its own, while earlier
+    deliveries are still loading; `load_file(..., staged=)` publishes it at its turn, so the star still
+    sees deliveries in order. Staging and cleansing read nothing but the batch's own rows, which is what
+    makes this safe; until published the batch is `running` and every reader skips it.
+
+    Returns None where there is nothing to gain or something to report — the content was already loaded,
+    the file does not parse, a driver error: `load_file` then loads the file the ordinary way and reports
+    what happens exactly as it always does."""
+    path = Path(path)
+    started = _now()
+    sha, size = _sha256(path)
+    name = parse_name(path)
+    audit = _audit(path, name, sha, size, started, code, batch_id)
+    result = BatchResult(str(path), name.feed.source, name.feed.name, "running")
+    with connect_checked(engine) as conn:
+        with conn.begin():
+            if _prior(conn, sha, path) is not None:
+                return None
+        try:
+            result.encoding, plain_text = stream_encoding(path, name.gzipped)
+        except LoaderError:
+            return None
+        with conn.begin():
+            staged_id = _insert_audit(conn, audit, status="running", encoding=result.encoding)
+            _hold(staged_id)
+        try:
+            n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
+        except BaseException as e:  # an error is reported by the ordinary load at the file's turn
+            with conn.begin():
+                _discard_batch(conn, name.feed.name, staged_id)
+            _release(staged_id)
+            if not isinstance(e, Exception):
+                raise
+            return None
+    return Staged(path, name, {**audit, "batch_id": staged_id}, staged_id, str(result.encoding), n_read, counts)
+
+
+def _publish_staged(conn: sa.Connection, result: BatchResult, staged: Staged) -> None:
+    """The last transaction of `_load_streamed` for a file `stage_ahead` staged: conservation, star, `loaded`."""
+    result.batch_id, result.encoding = staged.batch_id, staged.encoding
+    try:
+        with conn.begin():
+            _check_conservation(conn, result, {staged.name.feed.name: staged.rows_read}, staged.batch_id,
+                                staged.counts.merged)
+            _finish(conn, result, staged.batch_id, staged.rows_read, staged.counts, staged.audit)
+    except BaseException:
+        with conn.begin():
+            _discard_staged(conn, staged)
+        raise
+    finally:
+        _release(staged.batch_id)
+
+
+def discard_staged(engine: Engine, staged: Staged) -> None:
+    """Undo a `stage_ahead` that will not be published (the run stopped before its turn)."""
+    with connect_checked(engine) as conn, conn.begin():
+        _discard_staged(conn, staged)
+    _release(staged.batch_id)
+
+
+def _discard_staged(conn: sa.Connection, staged: Staged) -> None:
+    _discard_batch(conn, staged.name.feed.name, staged.batch_id)
+
+
+def _discard_batch(conn: sa.Connection, feed: str, batch_id: int) -> None:
+    """Delete a not-published batch: its rows and its audit row (its file loads again, under the same id)."""
+    _discard(conn, feed, batch_id)
+    conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
 
 
 # Batches this process is loading right now (their `running` rows are not an interrupted load's leftovers).
@@ -286,23 +418,31 @@ _LIVE: set[int] = set()
 _LIVE_CHANGED = threading.Condition()
 
 
+def _hold(batch_id: int) -> None:
+    with _LIVE_CHANGED:
+        _LIVE.add(batch_id)
+
+
+def _release(*batch_ids: int) -> None:
+    with _LIVE_CHANGED:
+        _LIVE.difference_update(batch_ids)
+        _LIVE_CHANGED.notify_all()
+
+
 @contextmanager
 def _live() -> Iterator[Callable[[int], None]]:
     """Batch ids registered inside stay live until the block ends, however it ends (a waiting check step
     must never wait for a load that is gone)."""
-    mine: set[int] = set()
+    mine: list[int] = []
 
     def register(batch_id: int) -> None:
-        with _LIVE_CHANGED:
-            _LIVE.add(batch_id)
-            mine.add(batch_id)
+        _hold(batch_id)
+        mine.append(batch_id)
 
     try:
         yield register
     finally:
-        with _LIVE_CHANGED:
-            _LIVE.difference_update(mine)
-            _LIVE_CHANGED.notify_all()
+        _release(*mine)
 
 
 def wait_for_chunked_loads(timeout: float | None = None) -> bool:
@@ -387,7 +527,7 @@ def _in_sql(conn: sa.Connection, feed_name: str) -> bool:
 
 def _cleanse_staged(conn: sa.Connection, batch_id: int, feed_name: str, part: int | None, rejected: set[int],
                     rejects: list[tuple[int, str, str, str]], tz: str, counts: _Counts) -> None:
-    """`_cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, see `_stream_batch`) that
+    """`_cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, see `_stage_and_cleanse`) that
     split into fields are cleansed where they are; only the failed ones come back."""
     cols = ", ".join(f"s.{c}" for c in FEEDS[feed_name].columns)
     source = f"SELECT s.source_row_number, {cols} FROM stg_{feed_name} s"

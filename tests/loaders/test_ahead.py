@@ -1,0 +1,153 @@
+"""Large files staged ahead of their turn (`loaders.ahead`) leave the warehouse a one-at-a-time run leaves.
+
+Every delimited file is made "large" here (`force_streaming`), so each one is staged ahead: by the worker
+thread, or by the run itself while it waits for the worker. The warehouse must come out identical to a run
+that stages nothing early — every staged, cleansed, quarantined and fact row, the audit rows, and the batch
+ids (drawn in delivery order) — including re-deliveries, bad files and a run that stops part-way.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from loaders import ahead, batch
+from loaders.run import load_directory
+from warehouse.engine import create_engine
+from warehouse.migrate import migrate
+
+from .conftest import write_delivery
+from .test_bad_inputs import CUSTOMER_HEADER, lines, put
+from .test_streamed import content, force_streaming
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(f"duckdb:///{path}")
+    migrate(engine)
+    return engine
+
+
+def _deliveries(root: Path) -> Path:
+    """Two delivery days; the second re-sends every day-1 file unchanged (same sha256: skipped at its turn),
+    and a bad CIS customer file stands between the good ones."""
+    out = write_delivery(root / "out")
+    write_delivery(out, day="20260106")
+    put(out, "cis/cis_customer_20260107.dat",
+        lines(CUSTOMER_HEADER.replace("|email", ""), "1|I|P|X|p|s|u|c|st|z|b|m|c|c"))
+    write_delivery(out, day="20260108")
+    return out
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(file name, thread name) of every `stage_ahead` call."""
+    calls: list[tuple[str, str]] = []
+    real = ahead.stage_ahead
+
+    def recording(engine: Engine, path: Path, **kw: object) -> batch.Staged | None:
+        calls.append((Path(path).name, threading.current_thread().name))
+        return real(engine, path, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(ahead, "stage_ahead", recording)
+    return calls
+
+
+def _one_at_a_time(out: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    with monkeypatch.context() as m:
+        m.setattr(ahead, "stages_ahead", lambda engine, path: False)
+        engine = _engine(db)
+        load_directory(engine, out)
+    return content(engine)
+
+
+def _no_running_batch(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_batch WHERE status = 'running'")).scalar() == 0
+    assert not batch._LIVE
+
+
+def test_staged_ahead_equals_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           spy: list[tuple[str, str]]) -> None:
+    out = _deliveries(tmp_path)
+    force_streaming(monkeypatch)
+    expected = _one_at_a_time(out, tmp_path / "serial.duckdb", monkeypatch)
+    assert not spy
+    engine = _engine(tmp_path / "ahead.duckdb")
+    summary = load_directory(engine, out)
+    assert [b.status for b in summary.batches].count("skipped") >= 10  # the re-sent day
+    failed = [b.message for b in summary.batches if b.status == "failed"]
+    assert len(failed) == 1 and "missing required column(s) email" in failed[0]
+    assert any(thread.startswith("stage-ahead") for _, thread in spy), spy
+    got = content(engine)
+    assert sum(len(v) for k, v in expected.items() if k.startswith("cln_")) > 20
+    for table in expected:
+        if table != "dim_batch":
+            assert got[table] == expected[table], table
+    # one difference: a failed file staged ahead keeps its drawn id, where a one-at-a-time run numbers its
+    # `running` row and then its `failed` row; the audit rows are otherwise the same, in the same id order
+    assert _audit(engine) == _audit(create_engine(f"duckdb:///{tmp_path / 'serial.duckdb'}"))
+    _no_running_batch(engine)
+
+
+def _audit(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(
+            "SELECT file_name, status, rows_read, rows_loaded, rows_quarantined, rows_merged, message, "
+            "duplicate_of_batch_id FROM dim_batch ORDER BY batch_id"))]
+
+
+def test_the_run_stages_the_next_large_file_while_the_worker_finishes(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow worker: the run does not sit idle waiting for it, it stages later files itself; same result."""
+    out = write_delivery(tmp_path / "out")
+    force_streaming(monkeypatch)
+    expected = _one_at_a_time(out, tmp_path / "serial.duckdb", monkeypatch)
+    real = ahead.stage_ahead
+    threads: list[str] = []
+
+    def slow_in_worker(engine: Engine, path: Path, **kw: object) -> batch.Staged | None:
+        threads.append(threading.current_thread().name)
+        if threads[-1].startswith("stage-ahead"):
+            threading.Event().wait(1.0)
+        return real(engine, path, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(ahead, "stage_ahead", slow_in_worker)
+    engine = _engine(tmp_path / "ahead.duckdb")
+    load_directory(engine, out)
+    assert "MainThread" in threads and any(t.startswith("stage-ahead") for t in threads), threads
+    got = content(engine)
+    for table in expected:
+        assert got[table] == expected[table], table
+    _no_running_batch(engine)
+
+
+def test_a_run_that_stops_part_way_discards_what_it_staged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           spy: list[tuple[str, str]]) -> None:
+    out = write_delivery(tmp_path / "out")
+    force_streaming(monkeypatch)
+    expected = _one_at_a_time(out, tmp_path / "serial.duckdb", monkeypatch)
+    engine = _engine(tmp_path / "ahead.duckdb")
+
+    def stop_after_three(event: object) -> None:
+        if getattr(event, "result", None) is not None and event.index >= 3:  # type: ignore[attr-defined]
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load_directory(engine, out, on_progress=stop_after_three)
+    assert len(spy) > 3, "too little was staged ahead for the stop to land among staged files"
+    _no_running_batch(engine)
+    with engine.connect() as conn:
+        loaded = {r[0] for r in conn.execute(sa.text("SELECT batch_id FROM dim_batch WHERE status = 'loaded'"))}
+        assert 0 < len(loaded) < len(expected["dim_batch"])
+        for table in expected:
+            if table.startswith(("stg_", "cln_", "fact_")) or table == "quarantine":
+                ids = {r[0] for r in conn.execute(sa.text(f"SELECT DISTINCT batch_id FROM {table}"))}
+                assert ids <= loaded, f"{table} holds rows of batches that were not published: {ids - loaded}"
+    load_directory(engine, out)  # the next run loads the rest (and skips what the first one loaded)
+    got = content(engine)
+    for table in expected:
+        if table != "dim_batch":  # the second run's files have other ids; their rows must be the same rows
+            assert len(got[table]) == len(expected[table]), table
+    _no_running_batch(engine)
