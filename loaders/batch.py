@@ -4,7 +4,8 @@ Everything a batch writes (its audit row included) happens in ONE transaction: a
 point rolls back to exactly the warehouse as it was. Only a failure is then recorded, in its own short
 transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
 The one exception is a large file on DuckDB, staged and cleansed in committed chunks under a `running`
-batch and published at the end (see `_load_streamed`; `discard_interrupted` undoes a killed one).
+batch and published at the end (see `_load_streamed`; a run may stage it ahead of its turn, see
+`loaders.ahead`; `discard_interrupted` undoes a killed one).
 Row conservation is checked against what the warehouse actually holds for the batch before commit.
 """
 
@@ -159,9 +160,18 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
     cleansed by `stage_ahead`, which is then only published. `fail_after_staging` exists for the atomicity
     test: it raises after staging and cleansing so the test can prove the rollback leaves no trace.
     """
-    path = Path(path)
+    try:
+        return _load_file(engine, Path(path), tz, fail_after_staging, code, batch_id, staged)
+    finally:
+        if staged:  # published, skipped or discarded: no longer a load in progress
+            _release(staged.batch_id)
+
+
+def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, code: str | None,
+               batch_id: int | None, staged: Staged | None) -> BatchResult:
     started = _now()
-    sha, size = _sha256(path)
+    # a staged file was hashed when it was staged: what is published is what was read then
+    sha, size = (staged.audit["sha"], staged.audit["size"]) if staged else _sha256(path)
     try:
         name = parse_name(path)
     except DeliveryError as e:
@@ -392,8 +402,6 @@ def _publish_staged(conn: sa.Connection, result: BatchResult, staged: Staged) ->
         with conn.begin():
             _discard_staged(conn, staged)
         raise
-    finally:
-        _release(staged.batch_id)
 
 
 def discard_staged(engine: Engine, staged: Staged) -> None:
@@ -465,7 +473,7 @@ def discard_interrupted(engine: Engine) -> list[int]:
     batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
     not loading belongs to no one. Called where a process starts writing (`load_files`, `utilityflow
     check`, the scheduler), before any load of its own; until then readers skip `running` batches
-    (`loaders.star._published`, matching, scoring)."""
+    (`loaders.star._newest_first`, matching, scoring)."""
     if engine.dialect.name != "duckdb":
         return []
     with connect_checked(engine) as conn, conn.begin():

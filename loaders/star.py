@@ -14,21 +14,38 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-LATEST = "ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY batch_id DESC, source_row_number DESC) = 1"
 # Rows of a batch another load is still writing (on DuckDB a large file commits chunk by chunk under a
 # `running` audit row, see loaders.batch._load_streamed) are not data yet: every cross-batch read skips them.
 RUNNING = "SELECT batch_id FROM dim_batch WHERE status = 'running'"
 
 
-def _published(conn: sa.Connection, alias: str, b: int) -> str:
-    """SQL: `alias` is a row of a published batch, or of batch `b` (being published, it reads its own rows).
+def _newest_first(conn: sa.Connection, alias: str, b: int, outer: str) -> tuple[str, str]:
+    """(ORDER BY, keep): a "latest row per key" window over `alias` orders by `ORDER BY`, and of the rows it
+    ranks first only those `keep` holds for (a condition on the ranked rows, as `outer`) are published data.
 
-    The running batches are listed as literals, not as `NOT IN (subquery)`: with the subquery DuckDB's plan
-    for the 2 M-premise publish needed more than the loader's 1 GB memory limit and the GIS snapshot failed
-    (Out of Memory); without one there is nothing to plan. Same snapshot, same rows: the list is read in the
-    publishing transaction."""
+    Rows of running batches (other than `b`, being published, which reads its own rows) are ranked last and
+    dropped after the window, not filtered out before it: a filter on the window's input changes DuckDB's row
+    estimate and with it the join order. With one batch staged ahead, the 2 M-premise GIS publish then built
+    its hash join on the whole cleansed table and ran out of the loader's 1 GB memory limit; ranked last it
+    keeps the plan it has with nothing running. Same rows: a key whose newest published row exists gets it;
+    a key with only running rows has none. The running batches are read in the publishing transaction and
+    listed as literals (a `NOT IN (subquery)` ran out of memory the same way)."""
     running = [int(r) for r in conn.execute(sa.text(f"{RUNNING} AND batch_id <> :b"), {"b": b}).scalars()]
-    return f"{alias}.batch_id NOT IN ({', '.join(map(str, running))})" if running else "1 = 1"
+    newest = f"{alias}.batch_id DESC, {alias}.source_row_number DESC"
+    if not running:
+        return newest, "1 = 1"
+    ids = ", ".join(map(str, running))
+    return f"CASE WHEN {alias}.batch_id IN ({ids}) THEN 1 ELSE 0 END, {newest}", f"{outer}.batch_id NOT IN ({ids})"
+
+
+def _latest_rows(conn: sa.Connection, b: int, table: str, keys: str, where: str, alias: str = "t",
+                 outer: str = "x", extra: str = "") -> tuple[str, str]:
+    """(rows, keep): SQL for the rows of `table` (as `alias`) that `where` selects, each with `rn` = 1 where it
+    is its key's newest row (`keys`: the PARTITION BY columns; `extra`: more select items), and the condition
+    that, with `outer.rn = 1`, keeps the newest published ones (see `_newest_first`)."""
+    order, keep = _newest_first(conn, alias, b, outer)
+    return (f"SELECT {alias}.*{extra}, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {order}) AS rn "
+            f"FROM {table} {alias} {where}"), keep
 
 
 def _hash(cols: list[str]) -> str:
@@ -79,8 +96,8 @@ def _latest(conn: sa.Connection, b: int, table: str, key: str | tuple[str, ...],
     else:  # column by column: a key built by concatenation costs a string per row of the whole table
         same = " AND ".join(f"u.{k} = t.{k}" for k in keys)
         touched = f"EXISTS (SELECT 1 FROM {table} u WHERE {where} AND {same})"  # `where` names u's columns
-    return (f"SELECT {cols} FROM (SELECT t.*, {LATEST.format(key=', '.join(keys))} AS uf_last FROM {table} t "
-            f"WHERE {_published(conn, 't', b)} AND {touched}) x WHERE uf_last")
+    rows, keep = _latest_rows(conn, b, table, ", ".join(keys), f"WHERE {touched}")
+    return f"SELECT {cols} FROM ({rows}) x WHERE x.rn = 1 AND {keep}"
 
 
 def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: str, cols: list[str],
@@ -133,13 +150,11 @@ def _premise(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     """CIS owns the address, GIS the location and network links; both feed one premise version."""
     touched = ("SELECT premise_id_std FROM cln_cis_premise WHERE batch_id = :b UNION "
                "SELECT premise_id_std FROM cln_gis_premise WHERE batch_id = :b")
-    published = _published(conn, "t", b)
-    cis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_cis_premise t WHERE {published} AND premise_id_std IN "
-           f"({touched})) x WHERE rn = 1")
-    gis = ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY premise_id_std ORDER BY batch_id DESC, "
-           f"source_row_number DESC) AS rn FROM cln_gis_premise t WHERE {published} AND premise_id_std IN "
-           f"({touched})) x WHERE rn = 1")
+
+    def latest(table: str) -> str:
+        rows, keep = _latest_rows(conn, b, table, "premise_id_std", f"WHERE premise_id_std IN ({touched})")
+        return f"SELECT * FROM ({rows}) x WHERE x.rn = 1 AND {keep}"
+    cis, gis = latest("cln_cis_premise"), latest("cln_gis_premise")
     src = (f"SELECT k.premise_id_std AS premise_id, g.gis_facility_id, COALESCE(c.address_std, g.address_std) AS "
            "address_std, COALESCE(c.unit_std, g.unit_std) AS unit_std, COALESCE(c.city_std, g.city_std) AS city, "
            "COALESCE(c.state_std, g.state_std) AS state, COALESCE(c.zip5, g.zip5) AS zip5, COALESCE(c.zip4, g.zip4) "
@@ -168,13 +183,9 @@ def _service_point(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     touched = ("SELECT service_point_id_std FROM cln_cis_service_point WHERE batch_id = :b UNION "
                "SELECT service_point_id_std FROM cln_gis_service_point WHERE batch_id = :b")
 
-    published = _published(conn, "t", b)
-
-    def latest(t: str) -> str:
-        return ("SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY service_point_id_std ORDER BY batch_id "
-                f"DESC, source_row_number DESC) AS rn FROM {t} t WHERE {published} AND service_point_id_std IN "
-                f"({touched})) x "
-                "WHERE rn = 1")
+    def latest(table: str) -> str:
+        rows, keep = _latest_rows(conn, b, table, "service_point_id_std", f"WHERE service_point_id_std IN ({touched})")
+        return f"SELECT * FROM ({rows}) x WHERE x.rn = 1 AND {keep}"
     src = ("SELECT k.service_point_id_std AS service_point_id, COALESCE(c.premise_id_std, g.premise_id_std) AS "
            "premise_id, c.commodity_std AS commodity, g.transformer_id, g.feeder_id, g.latitude, g.longitude "
            f"FROM (SELECT DISTINCT service_point_id_std FROM ({touched}) u WHERE service_point_id_std IS NOT NULL) k "
@@ -244,11 +255,11 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     # the touched (service point, channel, local day) keys as a join, not a correlated EXISTS: an expression
     # on both sides of a correlated predicate makes DuckDB compare row by row (62 s vs 0.4 s for 1 M reads)
     i_day = local_day.replace("interval_", "i.interval_")
-    reads = (f"SELECT i.*, {i_day} AS usage_date, ROW_NUMBER() OVER (PARTITION BY i.service_point_id_std, i.channel, "
-             "i.interval_end_utc ORDER BY i.batch_id DESC, i.source_row_number DESC) AS rn FROM cln_mdm_interval i "
-             f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
-             "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
-             f"AND k.usage_day = {i_day} WHERE {_published(conn, 'i', b)}")
+    reads, keep = _latest_rows(
+        conn, b, "cln_mdm_interval", "i.service_point_id_std, i.channel, i.interval_end_utc",
+        f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
+        "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
+        f"AND k.usage_day = {i_day}", alias="i", outer="r", extra=f", {i_day} AS usage_date")
     sql = (
         "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
         "r.service_point_id_std AS service_point_id, "
@@ -260,7 +271,7 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
         "CAST(0 AS SMALLINT) AS intervals_edited, :b AS batch_id "
         f"FROM ({reads}) r LEFT JOIN dim_service_point sp ON sp.service_point_id = r.service_point_id_std AND "
         "sp.is_current LEFT JOIN dim_meter m ON m.meter_serial = upper(trim(r.meter_serial)) AND m.is_current "
-        "WHERE r.rn = 1 GROUP BY r.service_point_id_std, r.usage_date, r.channel")
+        f"WHERE r.rn = 1 AND {keep} GROUP BY r.service_point_id_std, r.usage_date, r.channel")
     sql = (f"SELECT q.*, CASE WHEN intervals_received < intervals_expected THEN 'failed' WHEN intervals_estimated > 0 "
            f"THEN 'estimated' ELSE 'valid' END AS vee_status FROM ({sql}) q")
     cols = ["service_point_sk", "meter_sk", "service_point_id", "usage_date_key", "channel", "unit", "usage_value",

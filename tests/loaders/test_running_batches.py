@@ -274,3 +274,23 @@ def test_check_removes_a_killed_load_before_scoring(killed_load: Path, tmp_path:
     assert _scalar(engine, "SELECT COUNT(*) FROM cln_cis_customer") == 0
     assert _scalar(engine, "SELECT COUNT(*) FROM fact_data_quality") == 0  # nothing scored: the batch is gone
     engine.dispose()
+
+
+def test_a_key_only_a_batch_still_loading_has_is_not_read(duck: Engine, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The held CIS batch has the only CIS rows of these premises: the GIS publish must find no CIS row for
+    them (the running rows are ranked last and then dropped, see loaders.star._newest_first)."""
+    staged, go = _held_while_running(monkeypatch)
+    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
+    job, results = _background(lambda: batch.load_file(duck, new))
+    try:
+        assert staged.wait(60)
+        gis = batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv"))
+        assert gis.status == "loaded", gis.message
+    finally:
+        go.set()
+        job.join(60)
+    assert results[0].status == "failed"
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND in_gis AND NOT in_cis") == 5
+    assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE address_std LIKE '%NEW%' OR in_cis "
+                         "OR premise_type IS NOT NULL") == 0
