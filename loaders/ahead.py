@@ -79,13 +79,15 @@ class StageAhead:
         return k
 
     def _stage(self, k: int) -> None:
+        staged = None  # however staging ends, file k gets an entry: the run may be waiting for it
         try:
             staged = stage_ahead(self.engine, self.files[k], tz=self.tz, batch_id=self.ids[k])
-        except Exception:  # noqa: BLE001 - the ordinary load at the file's turn reports it
-            staged = None
-        with self.changed:
-            self.staged[k] = staged
-            self.changed.notify_all()
+        except Exception:  # noqa: BLE001, S110 - the ordinary load at the file's turn reports it
+            pass
+        finally:
+            with self.changed:
+                self.staged[k] = staged
+                self.changed.notify_all()
 
     def _work(self) -> None:
         while True:
