@@ -24,7 +24,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from loaders.batch import BatchResult, Staged, discard_staged, load_file, reserve_batch_ids, stage_ahead, stages_ahead
+from loaders.audit import reserve_batch_ids
+from loaders.batch import BatchResult, Staged, discard_staged, load_file, stage_ahead, stages_ahead
 
 # Staged files not yet published that the worker may hold: enough to never leave it idle for long, few
 # enough that a run stopped early has little to discard.

@@ -11,15 +11,12 @@ Row conservation is checked against what the warehouse actually holds for the ba
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from loaders import star
+from loaders.audit import file_sha256, insert_audit, new_audit, now, prior_load
 from loaders.bulk import insert_frame
 from loaders.cleanse import feeds, interval_sql, rows_sql
 from loaders.cleanse.feeds import SUPERSEDE_KEYS, cleanse
@@ -77,81 +75,6 @@ class BatchResult:
     duplicate_of_batch_id: int | None = None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """The git commit of the running code, or the package version outside a checkout."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=5, check=False)
-        if out.returncode == 0:
-            return out.stdout.strip()
-    except OSError:
-        pass
-    return "utilityflow-0.1.0"
-
-
-def _sha256(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest(), path.stat().st_size
-
-
-_AUDIT_COLUMNS = (
-    "source, feed, file_name, file_sha256, file_size_bytes, encoding, received_at, extract_from, extract_to, "
-    "code_version, rows_read, rows_loaded, rows_quarantined, rows_merged, started_at, finished_at, status, message, "
-    "duplicate_of_batch_id")
-_AUDIT_VALUES = (
-    ":source, :feed, :file_name, :sha, :size, :encoding, :received_at, :extract_from, :extract_to, :code_version, "
-    ":rows_read, :rows_loaded, :rows_quarantined, :rows_merged, :started_at, :finished_at, :status, :message, :dup")
-_BATCH_INSERT = sa.text(f"INSERT INTO dim_batch ({_AUDIT_COLUMNS}) VALUES ({_AUDIT_VALUES}) RETURNING batch_id")
-# the same with a batch id drawn beforehand (`reserve_batch_ids`)
-_BATCH_INSERT_AS = sa.text(
-    f"INSERT INTO dim_batch (batch_id, {_AUDIT_COLUMNS}) VALUES (:batch_id, {_AUDIT_VALUES}) RETURNING batch_id")
-
-
-def _insert_audit(conn: sa.Connection, audit: dict, **values: Any) -> int:
-    """Insert the batch's audit row; `audit` carries its reserved `batch_id` when it has one."""
-    row = {**audit, **values}
-    return int(conn.execute(_BATCH_INSERT_AS if row.get("batch_id") is not None else _BATCH_INSERT,
-                            row).scalar_one())
-
-
-def reserve_batch_ids(engine: Engine, count: int) -> list[int]:
-    """Draw `count` batch ids from dim_batch's sequence (DuckDB), in order. A loader that stages a later file
-    ahead of earlier ones (`stage_ahead`) gives every file its id in delivery order this way, so ids still
-    say which delivery came later (`loaders.star` takes a key's latest row by batch id)."""
-    # committed, not rolled back: DuckDB writes a sequence's use to its log at commit, and a killed run's next
-    # start must not hand out an id this one gave a batch
-    with connect_checked(engine) as conn, conn.begin():
-        return [int(conn.execute(sa.text("SELECT nextval('seq_dim_batch_batch_id')")).scalar_one())
-                for _ in range(count)]
-
-
-def _prior(conn: sa.Connection, sha: str, path: Path) -> int | None:
-    """The batch that already loaded this file's content (a re-delivery is skipped), if any."""
-    prior = conn.execute(sa.text(
-        "SELECT MIN(batch_id) FROM dim_batch WHERE file_sha256 = :sha AND status = 'loaded' AND (rows_read > 0 "
-        "OR file_name = :name)"), {"sha": sha, "name": _display(path)}).scalar()
-    return None if prior is None else int(prior)
-
-
-def _audit(path: Path, name: DeliveryName, sha: str, size: int, started: datetime, code: str | None,
-           batch_id: int | None) -> dict:
-    extract = datetime.combine(name.day, datetime.min.time())
-    return dict(source=name.feed.source, feed=name.feed.name, file_name=_display(path), sha=sha, size=size,
-                received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None),
-                extract_from=extract, extract_to=extract + pd.Timedelta(days=1),
-                code_version=code or code_version(), started_at=started, encoding=None, rows_read=None,
-                rows_loaded=None, rows_quarantined=None, rows_merged=None, finished_at=None, message=None, dup=None,
-                batch_id=batch_id)
-
-
 def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_after_staging: bool = False,
               code: str | None = None, batch_id: int | None = None, staged: Staged | None = None) -> BatchResult:
     """Load one delivery file as one atomic batch. Never raises for a bad file: the result says `failed`.
@@ -169,25 +92,25 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
 
 def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, code: str | None,
                batch_id: int | None, staged: Staged | None) -> BatchResult:
-    started = _now()
+    started = now()
     # a staged file was hashed when it was staged: what is published is what was read then
-    sha, size = (staged.audit["sha"], staged.audit["size"]) if staged else _sha256(path)
+    sha, size = (staged.audit["sha"], staged.audit["size"]) if staged else file_sha256(path)
     try:
         name = parse_name(path)
     except DeliveryError as e:
         return BatchResult(str(path), path.parent.name, "?", "failed", message=str(e))
     feed = name.feed
     result = BatchResult(str(path), feed.source, feed.name, "running")
-    audit = staged.audit if staged else _audit(path, name, sha, size, started, code, batch_id)
+    audit = staged.audit if staged else new_audit(path, name, sha, size, started, code, batch_id)
     with connect_checked(engine) as conn:
         with conn.begin():
-            prior = _prior(conn, sha, path)
+            prior = prior_load(conn, sha, path)
             if prior is not None:
                 if staged:  # an earlier copy of the same content was published while this one was staged
                     _discard_staged(conn, staged)
                 result.status, result.duplicate_of_batch_id = "skipped", prior
                 result.message = f"{path.name}: already loaded as batch {prior} (same sha256); skipped"
-                _insert_audit(conn, audit, status="skipped", finished_at=_now(), message=result.message, dup=prior)
+                insert_audit(conn, audit, status="skipped", finished_at=now(), message=result.message, dup=prior)
                 return result
         for attempt in range(1 + CONFLICT_RETRIES):
             result = BatchResult(str(path), feed.source, feed.name, "running")
@@ -215,18 +138,14 @@ def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, co
             break
         if result.status == "failed":
             with conn.begin():
-                _insert_audit(conn, audit, status="failed", finished_at=_now(), encoding=result.encoding,
+                insert_audit(conn, audit, status="failed", finished_at=now(), encoding=result.encoding,
                               message=result.message[:2000])
     return result
 
 
-def _display(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
-
-
 def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit: dict, tz: str,
                  fail_after_staging: bool) -> None:
-    batch_id = _insert_audit(conn, audit, status="running", encoding=parsed.encoding)
+    batch_id = insert_audit(conn, audit, status="running", encoding=parsed.encoding)
     result.batch_id = batch_id
     counts = _Counts()
     for feed_name, rows in parsed.rows.items():
@@ -270,7 +189,7 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
 
     with _live() as register_live, nullcontext() if chunked else conn.begin():
         with unit():
-            batch_id = _insert_audit(conn, audit, status="running", encoding=result.encoding)
+            batch_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
             register_live(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
         result.batch_id = batch_id
         try:
@@ -362,21 +281,21 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
     the file does not parse, a driver error: `load_file` then loads the file the ordinary way and reports
     what happens exactly as it always does."""
     path = Path(path)
-    started = _now()
-    sha, size = _sha256(path)
+    started = now()
+    sha, size = file_sha256(path)
     name = parse_name(path)
-    audit = _audit(path, name, sha, size, started, code, batch_id)
+    audit = new_audit(path, name, sha, size, started, code, batch_id)
     result = BatchResult(str(path), name.feed.source, name.feed.name, "running")
     with connect_checked(engine) as conn:
         with conn.begin():
-            if _prior(conn, sha, path) is not None:
+            if prior_load(conn, sha, path) is not None:
                 return None
         try:
             result.encoding, plain_text = stream_encoding(path, name.gzipped)
         except LoaderError:
             return None
         with conn.begin():
-            staged_id = _insert_audit(conn, audit, status="running", encoding=result.encoding)
+            staged_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
             _hold(staged_id)
         try:
             n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
@@ -484,7 +403,7 @@ def discard_interrupted(engine: Engine) -> list[int]:
                 _discard(conn, feed, batch_id)
             conn.execute(sa.text(
                 "UPDATE dim_batch SET status = 'failed', finished_at = :f, message = :m WHERE batch_id = :b"),
-                {"f": _now(), "b": batch_id,
+                {"f": now(), "b": batch_id,
                  "m": "interrupted mid-load (the process was killed); its partial rows were removed, the file "
                       "loads again on the next run"})
     return [b for b, _ in stale]
@@ -574,7 +493,7 @@ def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: 
             audit: dict) -> None:
     # versions take effect when they are published, not when the load began: a long load publishing after a
     # shorter one that started later must not close that one's versions before they began
-    star.publish(conn, result.feed, batch_id, _now())
+    star.publish(conn, result.feed, batch_id, now())
     loaded, quarantined, merged = counts.loaded, counts.quarantined, counts.merged
     result.rows_read, result.rows_loaded = rows_read, loaded
     result.rows_quarantined, result.rows_merged = quarantined, merged
@@ -584,7 +503,7 @@ def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: 
     conn.execute(sa.text(
         "UPDATE dim_batch SET rows_read = :r, rows_loaded = :l, rows_quarantined = :q, rows_merged = :m, "
         "status = 'loaded', finished_at = :f, message = :msg WHERE batch_id = :b"),
-        {"r": result.rows_read, "l": loaded, "q": quarantined, "m": merged, "f": _now(), "msg": result.message,
+        {"r": result.rows_read, "l": loaded, "q": quarantined, "m": merged, "f": now(), "msg": result.message,
          "b": batch_id})
 
 
@@ -618,7 +537,7 @@ def _with_raw(q: pd.DataFrame, rows: pd.DataFrame, feed: str, batch_id: int) -> 
     return pd.DataFrame({"batch_id": batch_id, "feed": feed, "source_row_number": q["source_row_number"].astype(int),
                          "reason_code": q["reason_code"], "column_name": q.get("column_name"),
                          "detail": q["detail"].astype(str).str[:1000], "raw_record": records,
-                         "quarantined_at": _now()})
+                         "quarantined_at": now()})
 
 
 def _check_conservation(conn: sa.Connection, result: BatchResult, parsed_counts: dict[str, int], batch_id: int,

@@ -128,6 +128,13 @@ def _cis_premises_change_while_gis_publishes(duck: Engine, tmp_path: Path, stage
     (see the `staged`/`go` holder); meanwhile GIS publishes the same premises; then the update is released.
     Returns the update's result."""
     assert batch.load_file(duck, _premises(tmp_path / "cis" / "cis_premise_20260105.dat", "Old St")).status == "loaded"
+    return _gis_publishes_while_cis_loads(duck, tmp_path, staged, go)
+
+
+def _gis_publishes_while_cis_loads(duck: Engine, tmp_path: Path, staged: threading.Event,
+                                   go: threading.Event) -> batch.BatchResult:
+    """A CIS premise file ('New St') loads in a worker thread and is held; GIS publishes the same premises
+    meanwhile; then the CIS load is released. Returns its result."""
     new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
     job, results = _background(lambda: batch.load_file(duck, new))
     try:
@@ -281,16 +288,7 @@ def test_a_key_only_a_batch_still_loading_has_is_not_read(duck: Engine, tmp_path
     """The held CIS batch has the only CIS rows of these premises: the GIS publish must find no CIS row for
     them (the running rows are ranked last and then dropped, see loaders.star._newest_first)."""
     staged, go = _held_while_running(monkeypatch)
-    new = _premises(tmp_path / "cis" / "cis_premise_20260106.dat", "New St")
-    job, results = _background(lambda: batch.load_file(duck, new))
-    try:
-        assert staged.wait(60)
-        gis = batch.load_file(duck, _gis(tmp_path / "gis" / "gis_premise_20260106_full.csv"))
-        assert gis.status == "loaded", gis.message
-    finally:
-        go.set()
-        job.join(60)
-    assert results[0].status == "failed"
+    assert _gis_publishes_while_cis_loads(duck, tmp_path, staged, go).status == "failed"
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND in_gis AND NOT in_cis") == 5
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE address_std LIKE '%NEW%' OR in_cis "
                          "OR premise_type IS NOT NULL") == 0
