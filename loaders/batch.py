@@ -250,7 +250,6 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
 class Staged:
     """A large file staged and cleansed ahead of its turn under its `running` batch (`stage_ahead`)."""
 
-    path: Path
     name: DeliveryName
     audit: dict
     batch_id: int
@@ -306,7 +305,7 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
             if not isinstance(e, Exception):
                 raise
             return None
-    return Staged(path, name, {**audit, "batch_id": staged_id}, staged_id, str(result.encoding), n_read, counts)
+    return Staged(name, {**audit, "batch_id": staged_id}, staged_id, str(result.encoding), n_read, counts)
 
 
 def _publish_staged(conn: sa.Connection, result: BatchResult, staged: Staged) -> None:
