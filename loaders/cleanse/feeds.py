@@ -8,7 +8,7 @@ failures: they become NULL with a status (`email_status = placeholder`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from loaders.cleanse import (
     none_for_null,
     units,
 )
+from warehouse.schema.cleansed import STD
 from warehouse.schema.staging import FEEDS
 
 
@@ -35,6 +36,7 @@ class Rule:
     kind: str  # id:N | code | date | ts | num | int
     std: str
     required: bool = False
+    limit: int | None = None  # an `int` rule: the largest magnitude its cleansed column's type holds
 
 
 def R(raw: str, kind: str, std: str | None = None, required: bool = False) -> Rule:  # noqa: N802
@@ -85,6 +87,21 @@ SPECS: dict[str, tuple[Rule, ...]] = {
                           R("premise_id", "id:10")),
 }
 
+# The range of each integer type a cleansed `*_std` column may have (warehouse.schema.cleansed.STD).
+_INT_LIMITS = {"smallint": 2**15 - 1, "int": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def _with_limit(feed: str, rule: Rule) -> Rule:
+    """An `int` rule with the range of its cleansed column's type: a value beyond it would abort the insert of
+    the whole batch (one mistyped meter_dials in a 2 M-row snapshot), so it is an `invalid_number` instead."""
+    if rule.kind != "int":
+        return rule
+    typ = dict(w.split(":")[:2] for w in STD[feed].split())[rule.std]
+    return replace(rule, limit=_INT_LIMITS[typ])
+
+
+SPECS = {feed: tuple(_with_limit(feed, r) for r in rules) for feed, rules in SPECS.items()}
+
 # Keys on which two different rows of one batch conflict (MDM re-sends): the first copy stands, later ones that
 # disagree are quarantined as `conflicting_duplicate` (loaders.batch._fold_duplicates).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
@@ -127,7 +144,7 @@ def _apply_rule(df: pd.DataFrame, out: pd.DataFrame, rule: Rule, tz: str, issues
         num = pd.to_numeric(raw.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
         num = num.where(_fits(num))  # inf or beyond the decimal column: a bad number, not a failed batch
         if kind == "int":
-            num = num.where(num.isna() | (num == num.round()))
+            num = num.where(num.isna() | ((num == num.round()) & (num.abs() <= (rule.limit or _INT_LIMITS["int"]))))
             val = num.astype("Int64").astype(object).where(num.notna(), None)
         else:
             val = num.astype(object).where(num.notna(), None)
@@ -282,8 +299,6 @@ def reading(df: pd.DataFrame, out: pd.DataFrame, col: str, std: str, issues: lis
 
 
 def std_columns(feed: str) -> list[str]:
-    from warehouse.schema.cleansed import STD
-
     return [w.split(":")[0] for w in STD[feed].split()]
 
 

@@ -110,6 +110,25 @@ def test_negative_and_absurd_readings_are_kept_for_vee_not_dropped(wh: Engine, t
     assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1), result.message
 
 
+def test_an_integer_beyond_its_column_type_is_quarantined_not_a_failed_batch(wh: Engine, tmp_path: Path) -> None:
+    header = ("service_point_id|record_action|premise_id|commodity|meter_serial|meter_multiplier|meter_unit|"
+              "meter_dials|interval_minutes|install_date|remove_date|meter_status")
+    rows = ["SP1|I|0000000001|E|E1|1|KWH|5|15|20230729|00000000|A",
+            "SP2|I|0000000001|E|E2|1|KWH|32767|15|20230729|00000000|A",       # smallint's largest: kept
+            "SP3|I|0000000001|E|E3|1|KWH|32768|15|20230729|00000000|A",       # dials_std is a smallint
+            "SP4|I|0000000001|E|E4|1|KWH|5|4000000000|20230729|00000000|A"]   # so is interval_minutes_std
+    result = load_file(wh, _put(tmp_path, "cis/cis_service_point_20260105_full.dat", "\n".join([header, *rows]) + "\n"))
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 2, 2), result.message
+    assert sorted(_rows(wh, "SELECT service_point_id_std, dials_std FROM cln_cis_service_point")) == [
+        ("SP1", 5), ("SP2", 32767)]
+    assert sorted(_rows(wh, "SELECT source_row_number, reason_code, column_name FROM quarantine")) == [
+        (3, "invalid_number", "meter_dials"), (4, "invalid_number", "interval_minutes")]
+    lines = ("bill_id|line_no|charge_code|description|quantity|unit|rate|amount\n"
+             "B1|1|ENERGY|Energy|10|KWH|0.1|1.00\nB1|2147483648|ENERGY|Energy|10|KWH|0.1|1.00\n")  # line_no_std: int
+    result = load_file(wh, _put(tmp_path, "cis/cis_bill_line_20260105.dat", lines))
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 1), result.message
+
+
 BAD_CONFIGS: list[tuple[str, dict[str, str], list[str], str]] = [
     # (id, files to write {name: text}, argv (FILE -> tmp path), expected fragment)
     ("toml_syntax_error", {"u.toml": "[utilityflow]\nsample_rows = = 3\n"}, ["config", "--config", "u.toml"],
