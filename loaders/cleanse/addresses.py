@@ -28,6 +28,11 @@ SUFFIX = {
 }
 DIRECTION = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE", "NORTHWEST": "NW",
              "SOUTHEAST": "SE", "SOUTHWEST": "SW"}
+# A suffix or directional already written as Pub 28 abbreviates it is one too: without these, `112 NORTH ST`
+# (no suffix seen, so NORTH read as a directional) became `112 N ST` while `112 NORTH STREET` became
+# `112 NORTH ST`
+SUFFIX.update({abbr: abbr for abbr in set(SUFFIX.values())})
+DIRECTION.update({abbr: abbr for abbr in set(DIRECTION.values())})
 UNIT_WORDS = {"APARTMENT": "APT", "APT": "APT", "SUITE": "STE", "STE": "STE", "UNIT": "UNIT", "#": "#",
               "ROOM": "RM", "RM": "RM", "FLOOR": "FL", "FL": "FL", "BUILDING": "BLDG", "BLDG": "BLDG",
               "LOT": "LOT", "SPACE": "SPC", "SPC": "SPC", "TRAILER": "TRLR", "TRLR": "TRLR"}

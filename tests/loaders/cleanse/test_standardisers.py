@@ -99,6 +99,9 @@ def test_address_variants_standardise_to_one_key() -> None:
     assert addresses.street("112 North Road") == ("112 NORTH RD", None)  # NORTH is the street's name here
     assert addresses.street("126 North Lake Parkway") == ("126 N LAKE PKWY", None)
     assert addresses.street("5 Main Street South") == ("5 MAIN ST S", None)
+    # a suffix or directional already abbreviated is read as one: same address as spelled out
+    assert addresses.street("112 North St") == addresses.street("112 North Street") == ("112 NORTH ST", None)
+    assert addresses.street("5 Main St S") == ("5 MAIN ST S", None)
 
 
 def test_zips() -> None:
@@ -203,6 +206,7 @@ def test_street_lines_standardised_in_arrow_as_street_does_one_by_one() -> None:
     """The column path (Arrow, for ASCII values) gives what `addresses.street` gives value by value."""
     spaces = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \xa0\u3000"
     sample = s("123 north main street apt 4", "12 N. Main St., #5B", None, "", "  ", "APT 4", "# 7", "112 NORTH RD",
+               "112 NORTH ST",
                "112 NORTH ROAD", "5 MAIN ST NORTH", "9 W ELM AVENUE SOUTHWEST", "77 SUNSET BOULEVARD SUITE 200",
                "1 STREET", "1 N STREET", "Résumé Street", "10 Park Place Apt. # 3", "4 Oak Ave Unit B-2",
                "4 Oak Ave, Apt 3", "4 Oak Ave Apartment", "4 Oak Ave #", "4 Oak Ave Lot 12 Space 5",
