@@ -33,8 +33,9 @@ from loaders.cleanse.ids import clean_code
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.sources import parse_file
 from loaders.sources.delivery import DeliveryName, Parsed, iter_delimited, parse_name, stream_encoding, take_rejects
+from loaders.sources.jsonl import NESTED, iter_jsonl
 from warehouse.engine import connect_checked
-from warehouse.schema.staging import FEEDS
+from warehouse.schema.staging import FEEDS, Feed
 
 # Delimited files larger than this are staged and cleansed in bounded memory (`_load_streamed`): read in
 # chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
@@ -118,8 +119,8 @@ def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, co
                 if staged:
                     ahead, staged = staged, None  # a retry loads the file the ordinary way
                     _publish_staged(conn, result, ahead)
-                elif feed.format in DELIMITERS and size > STREAM_BYTES:
-                    result.encoding, plain_text = stream_encoding(path, name.gzipped)
+                elif streams(feed, size):
+                    result.encoding, plain_text = stream_encoding(path, name.gzipped, feed.format != "jsonl")
                     _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
                 else:
                     _, parsed = parse_file(path)
@@ -217,10 +218,8 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
         conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
     rejects: list[tuple[int, str, str, str]] = []
     n_read = 0
-    # a feed cleansed in SQL only stages its text: it stays in Arrow on its way to the warehouse
-    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], str(result.encoding), name.gzipped, CHUNK_ROWS,
-                                plain_text, arrow=_in_sql(conn, feed.name)):
-        rejects += take_rejects(chunk, "wrong_field_count")
+    for chunk, chunk_rejects in _chunks(path, name, str(result.encoding), plain_text, _in_sql(conn, feed.name)):
+        rejects += chunk_rejects
         chunk.insert(0, "batch_id", batch_id)
         key = chunk[key_col]
         if feed.name in PARTITION_KEYS:
@@ -246,6 +245,26 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
     return n_read, counts
 
 
+def streams(feed: Feed, size: int) -> bool:
+    """Whether a file of `size` bytes is read in chunks (`_load_streamed`): a large delimited file, or large
+    JSON lines whose records nest no others."""
+    return size > STREAM_BYTES and (feed.format in DELIMITERS or feed.format == "jsonl" and feed.name not in NESTED)
+
+
+def _chunks(path: Path, name: DeliveryName, encoding: str, plain_text: bool,
+            arrow: bool) -> Iterator[tuple[pd.DataFrame, list[tuple[int, str, str, str]]]]:
+    """A streamed file's records in frames, each with its rejects (records that could not be split into
+    fields: staged empty, then quarantined). `arrow`: a feed cleansed in SQL only stages its text, which
+    then stays in Arrow on its way to the warehouse."""
+    feed = name.feed
+    if feed.format == "jsonl":
+        yield from iter_jsonl(path, feed, encoding, name.gzipped, CHUNK_ROWS)
+        return
+    for chunk in iter_delimited(path, feed, DELIMITERS[feed.format], encoding, name.gzipped, CHUNK_ROWS, plain_text,
+                                arrow=arrow):
+        yield chunk, take_rejects(chunk, "wrong_field_count")
+
+
 @dataclass
 class Staged:
     """A large file staged and cleansed ahead of its turn under its `running` batch (`stage_ahead`)."""
@@ -259,14 +278,13 @@ class Staged:
 
 
 def stages_ahead(engine: Engine, path: Path) -> bool:
-    """Whether `stage_ahead` takes this file: a large delimited file (one `_load_streamed` would load in
-    committed chunks, so staging it early holds no transaction open) on DuckDB."""
+    """Whether `stage_ahead` takes this file: a file `_load_streamed` would load in committed chunks (so
+    staging it early holds no transaction open), on DuckDB."""
     try:
         name = parse_name(Path(path))
     except DeliveryError:
         return False
-    return (engine.dialect.name == "duckdb" and name.feed.format in DELIMITERS
-            and Path(path).stat().st_size > STREAM_BYTES)
+    return engine.dialect.name == "duckdb" and streams(name.feed, Path(path).stat().st_size)
 
 
 def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
@@ -290,7 +308,7 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
             if prior_load(conn, sha, path) is not None:
                 return None
         try:
-            result.encoding, plain_text = stream_encoding(path, name.gzipped)
+            result.encoding, plain_text = stream_encoding(path, name.gzipped, name.feed.format != "jsonl")
         except LoaderError:
             return None
         with conn.begin():

@@ -186,10 +186,10 @@ def _frame(rows: Rows, raws: list[str | None], header: list[str], feed: Feed,
     return df
 
 
-def stream_encoding(path: Path, gzipped: bool) -> tuple[str, bool]:
+def stream_encoding(path: Path, gzipped: bool, has_header: bool = True) -> tuple[str, bool]:
     """`decode`'s verdict (and its refusals) for a file read in blocks, without holding the file in memory,
-    and whether the text is plain (`plain.is_plain`). A file with nothing but whitespace is refused as
-    empty, as `read_delimited` does."""
+    and whether the text is plain (`plain.is_plain`). A file with a header and nothing but whitespace is
+    refused as empty, as `read_delimited` does."""
     opener = gzip.open if gzipped else open
     block = 16 << 20
     try:
@@ -219,7 +219,7 @@ def stream_encoding(path: Path, gzipped: bool) -> tuple[str, bool]:
                     except UnicodeDecodeError:
                         utf8 = False
                 data = f.read(block)
-            if blank:
+            if blank and has_header:
                 raise DeliveryError(str(path), "file is empty; expected a header row and records", line=1,
                                     code="empty_file")
             if utf8:
@@ -249,7 +249,7 @@ def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzippe
     yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, done)
 
 
-def _open_binary(path: Path, gzipped: bool) -> BinaryIO:
+def open_binary(path: Path, gzipped: bool) -> BinaryIO:
     return gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (the caller closes it)
 
 
@@ -258,7 +258,7 @@ def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
     """Frames of a plain file; returns None when done, or the count of records yielded before a record
     the strict reader must see."""
     done = 0
-    raw = _open_binary(path, gzipped)
+    raw = open_binary(path, gzipped)
     try:
         header = next(csv.reader([raw.readline().decode(encoding)], delimiter=delimiter))
         header = _check_header(path, header, feed, delimiter)
@@ -278,7 +278,7 @@ def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
 def _iter_strict(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool, chunk_rows: int,
                  skip: int) -> Iterator[pd.DataFrame]:
     """The strict reader's frames, after passing over the first `skip` records (already yielded)."""
-    raw = _open_binary(path, gzipped)
+    raw = open_binary(path, gzipped)
     try:
         with io.TextIOWrapper(raw, encoding=encoding, newline="") as text:
             reader = csv.reader(text, delimiter=delimiter, quotechar='"', strict=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.sources.delivery import DeliveryName, Parsed
-from loaders.sources.jsonl import read_jsonl
+from loaders.sources.jsonl import NESTED, read_jsonl
 
 
 def parse(path: Path, name: DeliveryName, text: str, encoding: str) -> Parsed:
     """Parse service orders, or outages with their `interruptions` flattened to workorders_interruption."""
-    nested = ("interruptions", "workorders_interruption") if name.feed.name == "workorders_outage" else None
-    return read_jsonl(path, text, encoding, name.feed, nested)
+    return read_jsonl(path, text, encoding, name.feed, NESTED.get(name.feed.name))

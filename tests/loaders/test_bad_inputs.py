@@ -73,6 +73,13 @@ REFUSED: list[tuple[str, str, bytes | str, str, int | None]] = [
      "NUL byte", 2),
     ("truncated_gzip", "cis/cis_customer_20260105.dat.gz",
      gzip.compress(lines(CUSTOMER_HEADER, CUSTOMER_ROW).encode())[:-12], "gzip archive is truncated", None),
+    ("utf16_jsonl", "crm/crm_contact_20260105.jsonl", (json.dumps(dict(contact_id="C1")) + "\n").encode("utf-16"),
+     "UTF-16", 1),
+    ("nul_byte_jsonl", "crm/crm_contact_20260105.jsonl",
+     lines(json.dumps(dict(contact_id="C1")), '{"contact_id": "C\x002"}'), "NUL byte", 2),
+    ("truncated_gzip_jsonl", "crm/crm_case_20260105.jsonl.gz",
+     gzip.compress(lines(json.dumps(dict(case_id="K1")), json.dumps(dict(case_id="K2"))).encode())[:-12],
+     "gzip archive is truncated", None),
     ("xml_not_well_formed", "mdm/mdm_espi_20260105.xml", ESPI.replace("</feed>", "</fed>"), "not well-formed", 14),
     ("xml_bomb", "mdm/mdm_espi_20260105.xml",
      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>'

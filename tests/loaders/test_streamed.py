@@ -1,4 +1,4 @@
-"""Large delimited files are staged and cleansed in bounded memory (`loaders.batch._load_streamed`).
+"""Large delimited and JSON-lines files are staged and cleansed in bounded memory (`loaders.batch._load_streamed`).
 
 The streamed path must give exactly what the in-memory path gives: these tests force it on small files
 (tiny chunks, several partitions) and compare every staged, cleansed, quarantined and fact row, the audit
@@ -7,9 +7,12 @@ counts, and the refusal messages for bad files.
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,9 +20,11 @@ from sqlalchemy.engine import Engine
 from loaders import batch
 from loaders.batch import load_file
 from loaders.run import load_directory
+from loaders.sources.jsonl import iter_jsonl, read_jsonl
 from warehouse.engine import create_engine
 from warehouse.migrate import migrate
 from warehouse.schema import all_tables
+from warehouse.schema.staging import FEEDS
 
 from .conftest import write_delivery
 from .test_bad_inputs import REFUSED, put
@@ -98,11 +103,11 @@ def test_streamed_hand_made_delivery_on_both_backends(warehouse: Engine, tmp_pat
     assert any(b.quarantined_by_reason.get("wrong_field_count") for b in got.batches)
 
 
-DELIMITED = [r for r in REFUSED if r[1].endswith((".dat", ".csv", ".dat.gz")) and r[0] not in ("unknown_feed",
-                                                                                                 "bad_date_in_name")]
+STREAMED = [r for r in REFUSED if r[1].endswith((".dat", ".csv", ".dat.gz", ".jsonl", ".jsonl.gz"))
+            and r[0] not in ("unknown_feed", "bad_date_in_name")]
 
 
-@pytest.mark.parametrize(("case", "name", "data", "fragment", "line"), DELIMITED, ids=[r[0] for r in DELIMITED])
+@pytest.mark.parametrize(("case", "name", "data", "fragment", "line"), STREAMED, ids=[r[0] for r in STREAMED])
 def test_streamed_refusals_say_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, name: str,
                                         data: bytes | str, fragment: str, line: int | None) -> None:
     engine = create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
@@ -113,9 +118,35 @@ def test_streamed_refusals_say_the_same(tmp_path: Path, monkeypatch: pytest.Monk
     got = load_file(engine, path)
     assert got.status == expected.status == "failed"
     assert fragment in got.message
-    if case == "truncated_gzip":  # zlib's wording differs between one-shot and streamed reads
+    if case.startswith("truncated_gzip"):  # zlib's wording differs between one-shot and streamed reads
         assert got.message.split("(")[0] == expected.message.split("(")[0]
     else:
         assert got.message == expected.message
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM stg_" + path.name.split("_2026")[0])).scalar() == 0
+
+
+def test_json_lines_read_in_blocks_and_chunks_equal_the_whole_file_read(tmp_path: Path) -> None:
+    """Every line break `str.splitlines` knows (a CRLF split across two blocks included), blank lines, broken
+    and non-object lines, non-ASCII text and a BOM: same rows, numbers and rejects for any block and chunk size."""
+    rnd = random.Random(5)
+    breaks = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"]
+    lines = []
+    for i in range(600):
+        kind = rnd.random()
+        line = ("{broken" if kind < 0.05 else "   " if kind < 0.08 else "[1, 2]" if kind < 0.1 else
+                json.dumps({"contact_id": f"C{i}", "first_name": rnd.choice(["Zoë", "Ann", 'q"x']),
+                            "zip": rnd.choice([78701, "78701", None, 1.5]), "street": {"a": 1} if kind < 0.12 else
+                            "1 Main St"}, ensure_ascii=rnd.random() < 0.5))
+        lines.append(line + rnd.choice(breaks))
+    path = tmp_path / "crm_contact_20260105.jsonl"
+    path.write_bytes(("".join(lines) + '{"contact_id": "last"}').encode("utf-8-sig"))
+    feed = FEEDS["crm_contact"]
+    whole = read_jsonl(path, path.read_bytes().decode("utf-8-sig"), "utf-8-sig", feed)
+    assert whole.rejects[feed.name] and len(whole.rows[feed.name]) > 500
+    for block in (1, 2, 7, 1000, 1 << 20):
+        for chunk in (1, 50, 10**6):
+            frames = list(iter_jsonl(path, feed, "utf-8-sig", False, chunk, block_bytes=block))
+            assert all(len(f) <= chunk for f, _ in frames)
+            assert pd.concat([f for f, _ in frames], ignore_index=True).equals(whole.rows[feed.name]), (block, chunk)
+            assert [r for _, rs in frames for r in rs] == whole.rejects[feed.name], (block, chunk)
