@@ -27,7 +27,7 @@ from warehouse.schema import all_tables
 from warehouse.schema.staging import FEEDS
 
 from .conftest import write_delivery
-from .test_bad_inputs import REFUSED, put
+from .test_bad_inputs import LOADED, QUARANTINED, REFUSED, put
 
 synth = pytest.importorskip("loaders.synth.generator")
 params_mod = pytest.importorskip("loaders.synth.params")
@@ -150,3 +150,25 @@ def test_json_lines_read_in_blocks_and_chunks_equal_the_whole_file_read(tmp_path
             assert all(len(f) <= chunk for f, _ in frames)
             assert pd.concat([f for f, _ in frames], ignore_index=True).equals(whole.rows[feed.name]), (block, chunk)
             assert [r for _, rs in frames for r in rs] == whole.rejects[feed.name], (block, chunk)
+
+
+JSONL_CASES = [(r[0], r[1], r[2]) for r in [*LOADED, *QUARANTINED] if r[1].endswith(".jsonl")]
+
+
+@pytest.mark.parametrize(("case", "name", "data"), JSONL_CASES, ids=[r[0] for r in JSONL_CASES])
+def test_streamed_json_lines_load_as_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, name: str,
+                                                data: bytes | str) -> None:
+    """An empty file (zero records, not refused), broken lines, a missing key, a 10 MB field: same result."""
+    path = put(tmp_path / "in", name, data)
+    results = []
+    for streamed in (False, True):
+        engine = create_engine(f"duckdb:///{tmp_path / f'w{streamed}.duckdb'}")
+        migrate(engine)
+        if streamed:
+            force_streaming(monkeypatch, chunk_rows=1)
+        results.append((load_file(engine, path), content(engine)))
+    (whole, expected), (got, rows) = results
+    assert got.status == whole.status == "loaded", got.message
+    assert (got.rows_read, got.rows_loaded, got.rows_quarantined, got.quarantined_by_reason) == (
+        whole.rows_read, whole.rows_loaded, whole.rows_quarantined, whole.quarantined_by_reason)
+    assert rows == expected
