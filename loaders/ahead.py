@@ -14,7 +14,7 @@ What a one-at-a-time run guarantees still holds:
   anything is staged (`reserve_batch_ids`), and the star takes a key's latest row by batch id;
 - until it is published a staged batch is `running`, which every reader skips; a run that stops early
   discards what it staged, and a killed one leaves `running` batches that the next run discards
-  (`loaders.batch.discard_interrupted`).
+  (`loaders.live.discard_interrupted`).
 """
 
 from __future__ import annotations

@@ -5,16 +5,15 @@ point rolls back to exactly the warehouse as it was. Only a failure is then reco
 transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
 The one exception is a large file on DuckDB, staged and cleansed in committed chunks under a `running`
 batch and published at the end (see `_load_streamed`; a run may stage it ahead of its turn, see
-`loaders.ahead`; `discard_interrupted` undoes a killed one).
+`loaders.ahead`; `loaders.live` keeps track of such batches and undoes a killed one).
 Row conservation is checked against what the warehouse actually holds for the batch before commit.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -31,13 +30,14 @@ from loaders.cleanse import feeds, interval_sql, rows_sql
 from loaders.cleanse.feeds import SUPERSEDE_KEYS, cleanse
 from loaders.cleanse.ids import clean_code
 from loaders.errors import ConservationError, DeliveryError, LoaderError
+from loaders.live import discard_rows, hold, live, release
 from loaders.sources import parse_file
 from loaders.sources.delivery import DeliveryName, Parsed, iter_delimited, parse_name, stream_encoding, take_rejects
 from loaders.sources.jsonl import NESTED, iter_jsonl
 from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS, Feed
 
-# Delimited files larger than this are staged and cleansed in bounded memory (`_load_streamed`): read in
+# Delimited and JSON-lines files larger than this are staged and cleansed in bounded memory (`_load_streamed`): read in
 # chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
 STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
@@ -88,7 +88,7 @@ def load_file(engine: Engine, path: Path, *, tz: str = "America/Chicago", fail_a
         return _load_file(engine, Path(path), tz, fail_after_staging, code, batch_id, staged)
     finally:
         if staged:  # published, skipped or discarded: no longer a load in progress
-            _release(staged.batch_id)
+            release(staged.batch_id)
 
 
 def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, code: str | None,
@@ -188,7 +188,7 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
     def unit() -> Any:  # one unit of work: its own transaction when chunked, else part of the batch's one
         return conn.begin() if chunked else nullcontext()
 
-    with _live() as register_live, nullcontext() if chunked else conn.begin():
+    with live() as register_live, nullcontext() if chunked else conn.begin():
         with unit():
             batch_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
             register_live(batch_id)  # before its `running` row is visible to another thread's discard_interrupted
@@ -313,13 +313,13 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
             return None
         with conn.begin():
             staged_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
-            _hold(staged_id)
+            hold(staged_id)
         try:
             n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
         except BaseException as e:  # an error is reported by the ordinary load at the file's turn
             with conn.begin():
                 _discard_batch(conn, name.feed.name, staged_id)
-            _release(staged_id)
+            release(staged_id)
             if not isinstance(e, Exception):
                 raise
             return None
@@ -344,7 +344,7 @@ def discard_staged(engine: Engine, staged: Staged) -> None:
     """Undo a `stage_ahead` that will not be published (the run stopped before its turn)."""
     with connect_checked(engine) as conn, conn.begin():
         _discard_staged(conn, staged)
-    _release(staged.batch_id)
+    release(staged.batch_id)
 
 
 def _discard_staged(conn: sa.Connection, staged: Staged) -> None:
@@ -353,77 +353,8 @@ def _discard_staged(conn: sa.Connection, staged: Staged) -> None:
 
 def _discard_batch(conn: sa.Connection, feed: str, batch_id: int) -> None:
     """Delete a not-published batch: its rows and its audit row (its file loads again, under the same id)."""
-    _discard(conn, feed, batch_id)
+    discard_rows(conn, feed, batch_id)
     conn.execute(sa.text("DELETE FROM dim_batch WHERE batch_id = :b"), {"b": batch_id})
-
-
-# Batches this process is loading right now (their `running` rows are not an interrupted load's leftovers).
-_LIVE: set[int] = set()
-_LIVE_CHANGED = threading.Condition()
-
-
-def _hold(batch_id: int) -> None:
-    with _LIVE_CHANGED:
-        _LIVE.add(batch_id)
-
-
-def _release(*batch_ids: int) -> None:
-    with _LIVE_CHANGED:
-        _LIVE.difference_update(batch_ids)
-        _LIVE_CHANGED.notify_all()
-
-
-@contextmanager
-def _live() -> Iterator[Callable[[int], None]]:
-    """Batch ids registered inside stay live until the block ends, however it ends (a waiting check step
-    must never wait for a load that is gone)."""
-    mine: list[int] = []
-
-    def register(batch_id: int) -> None:
-        _hold(batch_id)
-        mine.append(batch_id)
-
-    try:
-        yield register
-    finally:
-        _release(*mine)
-
-
-def wait_for_chunked_loads(timeout: float | None = None) -> bool:
-    """Block until no chunked load of this process is mid-way (False on timeout). Cross-table work —
-    matching, checks that read other datasets — waits here, so it never sees half a batch."""
-    with _LIVE_CHANGED:
-        return _LIVE_CHANGED.wait_for(lambda: not _LIVE, timeout)
-
-
-def _discard(conn: sa.Connection, feed: str, batch_id: int) -> None:
-    """Delete what a not-published batch wrote (staging, cleansed, quarantine); the star is untouched."""
-    for table in (f"stg_{feed}", f"cln_{feed}"):
-        conn.execute(sa.text(f"DELETE FROM {table} WHERE batch_id = :b"), {"b": batch_id})
-    conn.execute(sa.text("DELETE FROM quarantine WHERE batch_id = :b"), {"b": batch_id})
-
-
-def discard_interrupted(engine: Engine) -> list[int]:
-    """Undo batches a killed load left `running` (DuckDB's chunked batches; see `_load_streamed`): their
-    rows are deleted and the audit row says `failed`, so the file loads again on the next run. Returns the
-    batch ids. Only one process can open a DuckDB file for writing, so a `running` batch this process is
-    not loading belongs to no one. Called where a process starts writing (`load_files`, `utilityflow
-    check`, the scheduler), before any load of its own; until then readers skip `running` batches
-    (`loaders.star._newest_first`, matching, scoring)."""
-    if engine.dialect.name != "duckdb":
-        return []
-    with connect_checked(engine) as conn, conn.begin():
-        stale = [(int(b), str(f)) for b, f in conn.execute(sa.text(
-            "SELECT batch_id, feed FROM dim_batch WHERE status = 'running'")) if int(b) not in _LIVE]
-        for batch_id, feed in stale:
-            if feed in FEEDS:
-                _discard(conn, feed, batch_id)
-            conn.execute(sa.text(
-                "UPDATE dim_batch SET status = 'failed', finished_at = :f, message = :m WHERE batch_id = :b"),
-                {"f": now(), "b": batch_id,
-                 "m": "interrupted mid-load (the process was killed); its partial rows were removed, the file "
-                      "loads again on the next run"})
-    return [b for b, _ in stale]
 
 
 def _read_part(conn: sa.Connection, table: str, cols: list[str], batch_id: int, part: int) -> pd.DataFrame:

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from loaders.ahead import StageAhead
-from loaders.batch import BatchResult, discard_interrupted
+from loaders.batch import BatchResult
 from loaders.errors import LoaderError
+from loaders.live import discard_interrupted
 from loaders.match import MatchSummary, is_stale, match_customers
 from loaders.sources.delivery import NAME, parse_name
 from warehouse.schema.staging import FEEDS, SOURCES

@@ -25,7 +25,7 @@ def load_step(engine: Engine, delivery: Delivery, settings: Settings) -> int | N
 
 def check_step(engine: Engine, batch_ids: list[int], settings: Settings) -> int | None:
     """Score the given batches; the DQ run id (None when no suite had anything to score)."""
-    from loaders.batch import wait_for_chunked_loads
+    from loaders.live import wait_for_chunked_loads
     from loaders.match import is_stale, match_customers
     from monitor.scoring import score, shipped_suites
 

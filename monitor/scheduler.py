@@ -294,7 +294,7 @@ def run_once(settings: Settings, *, config: ScheduleConfig | None = None, config
 
 def _discard_interrupted_loads(engine: Engine) -> None:
     """Before any job of this scheduler loads: undo what a killed earlier process left half-loaded."""
-    from loaders.batch import discard_interrupted
+    from loaders.live import discard_interrupted
     from monitor.scoring import has_table
 
     if has_table(engine, "dim_batch"):

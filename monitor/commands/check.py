@@ -55,7 +55,7 @@ def command(
     if store and not has_mart(engine):
         click.echo("note: the DQ mart does not exist (run `utilityflow init`); results are not stored", err=True)
     elif store:  # a process that writes the warehouse first undoes what a killed load left half-loaded
-        from loaders.batch import discard_interrupted
+        from loaders.live import discard_interrupted
 
         for batch_id in discard_interrupted(engine):
             click.echo(f"note: batch {batch_id} was left half-loaded by a killed load; its rows were removed and "

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from loaders import ahead, batch
+from loaders import ahead, batch, live
 from loaders.run import load_directory
 from warehouse.engine import create_engine
 from warehouse.migrate import migrate
@@ -66,7 +66,7 @@ def _one_at_a_time(out: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> dict
 def _no_running_batch(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_batch WHERE status = 'running'")).scalar() == 0
-    assert not batch._LIVE
+    assert not live._LIVE
 
 
 def test_staged_ahead_equals_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -117,7 +117,7 @@ def test_sigkill_during_a_chunked_batch_is_undone_before_the_next_load(
     """On DuckDB a large file commits chunk by chunk under a `running` batch. Killed mid-way, its rows are
     there but the batch is `running`; the next load (or scheduler) removes them first, and then completes the
     load to the same warehouse an uninterrupted run gives."""
-    from loaders.batch import discard_interrupted
+    from loaders.live import discard_interrupted
 
     out, template, expected = corpus
     rng = random.Random(7)

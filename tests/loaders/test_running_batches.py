@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from loaders import batch
+from loaders import batch, live
 from loaders.errors import LoaderError
 from loaders.match import match_customers
 from warehouse.engine import create_engine
@@ -117,7 +117,7 @@ def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path:
     assert summary.records == 0 and summary.golden_customers == 0
     assert pending == []
     assert results[0].status == "failed"
-    assert batch.wait_for_chunked_loads(timeout=0)  # a failed load is not waited for
+    assert live.wait_for_chunked_loads(timeout=0)  # a failed load is not waited for
     for table in ("cln_cis_customer", "customer_xref", "dim_customer"):
         assert _scalar(duck, f"SELECT COUNT(*) FROM {table}") == 0, table
 
@@ -252,7 +252,7 @@ def test_the_check_step_waits_for_a_chunked_load_in_another_job(duck: Engine, tm
     job, _ = _background(lambda: batch.load_file(duck, customers))
     checked = threading.Event()
     assert staged.wait(60)
-    assert not batch.wait_for_chunked_loads(timeout=0.2)
+    assert not live.wait_for_chunked_loads(timeout=0.2)
     monkeypatch.setattr("monitor.scoring.shipped_suites", lambda: [])
     checker = threading.Thread(target=lambda: (check_step(duck, [1], Settings()), checked.set()))
     checker.start()
@@ -262,7 +262,7 @@ def test_the_check_step_waits_for_a_chunked_load_in_another_job(duck: Engine, tm
         go.set()
         job.join(60)
         checker.join(60)
-    assert checked.is_set() and batch.wait_for_chunked_loads(timeout=0)
+    assert checked.is_set() and live.wait_for_chunked_loads(timeout=0)
     assert _scalar(duck, "SELECT COUNT(*) FROM customer_xref WHERE is_current") == 20
 
 
