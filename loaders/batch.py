@@ -37,8 +37,8 @@ from loaders.sources.jsonl import NESTED, iter_jsonl
 from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS, Feed
 
-# Delimited and JSON-lines files larger than this are staged and cleansed in bounded memory (`_load_streamed`): read in
-# chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
+# Delimited and JSON-lines files larger than this are staged and cleansed in bounded memory (`_load_streamed`):
+# read in chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
 STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
 PART_BYTES = 24 << 20
@@ -120,7 +120,7 @@ def _load_file(engine: Engine, path: Path, tz: str, fail_after_staging: bool, co
                     ahead, staged = staged, None  # a retry loads the file the ordinary way
                     _publish_staged(conn, result, ahead)
                 elif streams(feed, size):
-                    result.encoding, plain_text = stream_encoding(path, name.gzipped, feed.format != "jsonl")
+                    result.encoding, plain_text = stream_encoding(path, name.gzipped, has_header=feed.format != "jsonl")
                     _load_streamed(conn, result, path, name, audit, tz, fail_after_staging, plain_text)
                 else:
                     _, parsed = parse_file(path)
@@ -308,7 +308,7 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
             if prior_load(conn, sha, path) is not None:
                 return None
         try:
-            result.encoding, plain_text = stream_encoding(path, name.gzipped, name.feed.format != "jsonl")
+            result.encoding, plain_text = stream_encoding(path, name.gzipped, has_header=name.feed.format != "jsonl")
         except LoaderError:
             return None
         with conn.begin():

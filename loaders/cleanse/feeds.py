@@ -91,13 +91,17 @@ SPECS: dict[str, tuple[Rule, ...]] = {
 _INT_LIMITS = {"smallint": 2**15 - 1, "int": 2**31 - 1, "bigint": 2**63 - 1}
 
 
+def _std_types(feed: str) -> dict[str, str]:
+    """The feed's standardised columns (in order) and their declared types (`name:type[:length]` words)."""
+    return dict(w.split(":")[:2] for w in STD[feed].split())
+
+
 def _with_limit(feed: str, rule: Rule) -> Rule:
     """An `int` rule with the range of its cleansed column's type: a value beyond it would abort the insert of
     the whole batch (one mistyped meter_dials in a 2 M-row snapshot), so it is an `invalid_number` instead."""
     if rule.kind != "int":
         return rule
-    typ = dict(w.split(":")[:2] for w in STD[feed].split())[rule.std]
-    return replace(rule, limit=_INT_LIMITS[typ])
+    return replace(rule, limit=_INT_LIMITS[_std_types(feed)[rule.std]])
 
 
 SPECS = {feed: tuple(_with_limit(feed, r) for r in rules) for feed, rules in SPECS.items()}
@@ -299,7 +303,7 @@ def reading(df: pd.DataFrame, out: pd.DataFrame, col: str, std: str, issues: lis
 
 
 def std_columns(feed: str) -> list[str]:
-    return [w.split(":")[0] for w in STD[feed].split()]
+    return list(_std_types(feed))
 
 
 def feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issues: list[Issue]) -> None:
