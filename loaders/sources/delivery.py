@@ -53,6 +53,11 @@ def parse_name(path: Path) -> DeliveryName:
     return DeliveryName(feed, day, m["suffix"], bool(m["gz"]))
 
 
+def bad_gzip(path: Path, error: Exception) -> DeliveryError:
+    """The refusal of a .gz delivery that cannot be gunzipped to its end."""
+    return DeliveryError(str(path), f"gzip archive is truncated or corrupt ({error})", code="bad_gzip")
+
+
 def read_bytes(path: Path, gzipped: bool) -> bytes:
     """The file's bytes, gunzipped when named .gz (a truncated archive is a DeliveryError)."""
     data = path.read_bytes()
@@ -60,7 +65,7 @@ def read_bytes(path: Path, gzipped: bool) -> bytes:
         try:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as e:
-            raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+            raise bad_gzip(path, e) from None
     return data
 
 
@@ -230,7 +235,7 @@ def stream_encoding(path: Path, gzipped: bool, has_header: bool = True) -> tuple
     except (EOFError, OSError, zlib.error) as e:
         if not gzipped:
             raise
-        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+        raise bad_gzip(path, e) from None
     return (encoding if utf8 else "latin-1"), not quoted and bare_cr == 0
 
 
@@ -269,7 +274,7 @@ def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
     except plain.NotPlain:
         return done
     except (EOFError, zlib.error) as e:
-        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+        raise bad_gzip(path, e) from None
     finally:
         raw.close()
     return None
@@ -303,7 +308,7 @@ def _iter_strict(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped:
                 yield _frame(rows, raws, header, feed, first)
                 first += len(rows)
     except (EOFError, zlib.error) as e:
-        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+        raise bad_gzip(path, e) from None
     finally:
         raw.close()
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.errors import DeliveryError
-from loaders.sources.delivery import Parsed, open_binary
+from loaders.sources.delivery import Parsed, bad_gzip, open_binary
 from warehouse.schema.staging import FEEDS, Feed
 
 # Feeds whose records nest child records of another feed: read whole (`read_jsonl(nested=)`), never in chunks
@@ -57,9 +56,7 @@ def read_jsonl(path: Path, text: str, encoding: str, feed: Feed, nested: tuple[s
     parsed.rows[feed.name] = _frame(rows, feed, 1)
     parsed.rejects[feed.name] = rejects
     if child is not None:
-        cdf = pd.DataFrame(child_rows, columns=list(child.columns), dtype=object)
-        cdf.insert(0, "source_row_number", range(1, len(cdf) + 1))
-        parsed.rows[child.name] = cdf
+        parsed.rows[child.name] = _frame(child_rows, child, 1)
         parsed.rejects[child.name] = []
     return parsed
 
@@ -117,7 +114,7 @@ def iter_jsonl(path: Path, feed: Feed, encoding: str, gzipped: bool, chunk_rows:
             if not data:
                 break
     except (EOFError, zlib.error) as e:
-        raise DeliveryError(str(path), f"gzip archive is truncated or corrupt ({e})", code="bad_gzip") from None
+        raise bad_gzip(path, e) from None
     finally:
         raw.close()
     if rows:
