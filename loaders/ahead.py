@@ -1,10 +1,11 @@
-"""Stage large deliveries ahead of their turn, so that a run keeps both cores of a small machine busy.
+"""Stage deliveries ahead of their turn, so that a run keeps both cores of a small machine busy.
 
-A run loads its files one after the other, yet most of a large file's time (parsing, staging, cleansing)
+A run loads its files one after the other, yet most of a file's time (parsing, staging, cleansing)
 touches only that file's own batch: nothing it reads depends on the deliveries before it. `StageAhead` keeps
-a worker thread staging the next large files (`loaders.batch.stage_ahead`, its own DuckDB connection) while
+a worker thread staging the next files it can stage (`loaders.batch.stages_ahead`: the streamed ones and any
+over 1 MB, not the small rest) on its own DuckDB connection (`loaders.batch.stage_ahead`) while
 the run loads the files before them; when the run reaches a file the worker still has, it stages the next
-large file itself instead of waiting idle. The GIL is no obstacle: staging is mostly Arrow parsing and
+such file itself instead of waiting idle. The GIL is no obstacle: staging is mostly Arrow parsing and
 DuckDB work, which release it.
 
 What a one-at-a-time run guarantees still holds:
@@ -33,14 +34,14 @@ BACKLOG = 4
 
 
 class StageAhead:
-    """Loads `files` in order (`load(i)` for i = 0, 1, ...), staging large ones ahead (see the module doc)."""
+    """Loads `files` in order (`load(i)` for i = 0, 1, ...), staging those it can ahead (see the module doc)."""
 
     def __init__(self, engine: Engine, files: list[Path], tz: str) -> None:
         self.engine, self.files, self.tz = engine, files, tz
-        self.large = [i for i, f in enumerate(files) if stages_ahead(engine, f)]
+        self.stageable = [i for i, f in enumerate(files) if stages_ahead(engine, f)]
         self.ids: list[int | None] = [None] * len(files)
         self.position = -1  # the file the run is loading
-        self.claimed: set[int] = set()  # large files someone has started staging
+        self.claimed: set[int] = set()  # stageable files someone has started staging
         self.staged: dict[int, Staged | None] = {}  # ... and finished (None: load it the ordinary way)
         self.changed = threading.Condition()
         self.closing = False
@@ -48,7 +49,7 @@ class StageAhead:
 
     def load(self, i: int) -> BatchResult:
         """Load file `i`; every file before it has been loaded."""
-        if self.large and self.worker is None:
+        if self.stageable and self.worker is None:
             self.ids = list(reserve_batch_ids(self.engine, len(self.files)))
             self.worker = threading.Thread(target=self._work, name="stage-ahead", daemon=True)
             self.worker.start()
@@ -73,8 +74,8 @@ class StageAhead:
                 discard_staged(self.engine, staged)
 
     def _claim(self) -> int | None:
-        """The first large file after the run's position that nobody has started, now claimed (hold the lock)."""
-        k = next((k for k in self.large if k > self.position and k not in self.claimed), None)
+        """The first stageable file after the run's position that nobody has started, now claimed (hold the lock)."""
+        k = next((k for k in self.stageable if k > self.position and k not in self.claimed), None)
         if k is not None:
             self.claimed.add(k)
         return k
@@ -101,7 +102,7 @@ class StageAhead:
 
     def _staged(self, i: int) -> Staged | None:
         """File `i` as staged ahead (None: load it the ordinary way); while the worker is still staging it, the
-        run stages later large files itself rather than wait idle."""
+        run stages later stageable files itself rather than wait idle."""
         while True:
             with self.changed:
                 if i in self.staged:

@@ -3,9 +3,9 @@
 Everything a batch writes (its audit row included) happens in ONE transaction: a crash or an error at any
 point rolls back to exactly the warehouse as it was. Only a failure is then recorded, in its own short
 transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
-The one exception is a large file on DuckDB, staged and cleansed in committed chunks under a `running`
-batch and published at the end (see `_load_streamed`; a run may stage it ahead of its turn, see
-`loaders.ahead`; `loaders.live` keeps track of such batches and undoes a killed one).
+The one exception is on DuckDB: a large file, and a file over AHEAD_BYTES that a run stages ahead of its turn
+(`loaders.ahead`), are staged and cleansed in committed chunks under a `running` batch and published at the
+end (see `_load_streamed`; `loaders.live` keeps track of such batches and undoes a killed one).
 Row conservation is checked against what the warehouse actually holds for the batch before commit.
 """
 
@@ -43,6 +43,11 @@ STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
 PART_BYTES = 24 << 20
 DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
+# On DuckDB a file this can read in chunks (`_streams_in_chunks`) that is larger than this is staged and cleansed
+# ahead of its turn by `loaders.ahead` (under its `running` audit row, like a streamed file) while earlier files
+# publish: a delivery day's bills, payments and CRM interactions overlap each other's publishes. Smaller files
+# (nearly all of the test corpora) are not worth the extra commits and stay one transaction each.
+AHEAD_BYTES = 1 << 20
 # Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): partition on it.
 PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_point_id"}
 
@@ -246,9 +251,13 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
 
 
 def streams(feed: Feed, size: int) -> bool:
-    """Whether a file of `size` bytes is read in chunks (`_load_streamed`): a large delimited file, or large
-    JSON lines whose records nest no others."""
-    return size > STREAM_BYTES and (feed.format in DELIMITERS or feed.format == "jsonl" and feed.name not in NESTED)
+    """Whether a file of `size` bytes is read in chunks (`_load_streamed`): a large one of a feed that can be."""
+    return size > STREAM_BYTES and _streams_in_chunks(feed)
+
+
+def _streams_in_chunks(feed: Feed) -> bool:
+    """Whether the feed's files can be read in chunks: delimited, or JSON lines whose records nest no others."""
+    return feed.format in DELIMITERS or feed.format == "jsonl" and feed.name not in NESTED
 
 
 def _chunks(path: Path, name: DeliveryName, encoding: str, plain_text: bool,
@@ -267,7 +276,7 @@ def _chunks(path: Path, name: DeliveryName, encoding: str, plain_text: bool,
 
 @dataclass
 class Staged:
-    """A large file staged and cleansed ahead of its turn under its `running` batch (`stage_ahead`)."""
+    """A file staged and cleansed ahead of its turn under its `running` batch (`stage_ahead`)."""
 
     name: DeliveryName
     audit: dict
@@ -278,18 +287,21 @@ class Staged:
 
 
 def stages_ahead(engine: Engine, path: Path) -> bool:
-    """Whether `stage_ahead` takes this file: a file `_load_streamed` would load in committed chunks (so
-    staging it early holds no transaction open), on DuckDB."""
+    """Whether `stage_ahead` takes this file, on DuckDB: one that `_load_streamed` loads in committed chunks
+    anyway, or one over AHEAD_BYTES that it could (staged early, it commits the same way, so no transaction
+    is held open across other files' loads)."""
     try:
         name = parse_name(Path(path))
     except DeliveryError:
         return False
-    return engine.dialect.name == "duckdb" and streams(name.feed, Path(path).stat().st_size)
+    size = Path(path).stat().st_size
+    return engine.dialect.name == "duckdb" and (streams(name.feed, size) or
+                                                size > AHEAD_BYTES and _streams_in_chunks(name.feed))
 
 
 def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
                 code: str | None = None) -> Staged | None:
-    """Stage and cleanse a large file (`stages_ahead`) now, on a connection of its own, while earlier
+    """Stage and cleanse a file (`stages_ahead`) now, on a connection of its own, while earlier
     deliveries are still loading; `load_file(..., staged=)` publishes it at its turn, so the star still
     sees deliveries in order. Staging and cleansing read nothing but the batch's own rows, which is what
     makes this safe; until published the batch is `running` and every reader skips it.

@@ -151,3 +151,49 @@ def test_a_run_that_stops_part_way_discards_what_it_staged(tmp_path: Path, monke
         if table != "dim_batch":  # the second run's files have other ids; their rows must be the same rows
             assert len(got[table]) == len(expected[table]), table
     _no_running_batch(engine)
+
+
+def test_files_over_ahead_bytes_stage_ahead_and_equal_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     spy: list[tuple[str, str]]) -> None:
+    """The shipped configuration, with AHEAD_BYTES made small: the files over it are staged ahead in committed
+    chunks, the rest (and every file of the one-at-a-time run) are read whole in one transaction each, and the
+    warehouse is the same row for row."""
+    out = _deliveries(tmp_path)
+    limit = 400  # the corpus files are 150-1000 bytes: the customer, contact and interval files are over it
+    monkeypatch.setattr(batch, "AHEAD_BYTES", limit)
+    expected = _one_at_a_time(out, tmp_path / "serial.duckdb", monkeypatch)
+    engine = _engine(tmp_path / "ahead.duckdb")
+    load_directory(engine, out)
+    sizes = {p.name: p.stat().st_size for p in out.rglob("*") if p.is_file()}
+    staged = {name for name, _ in spy}
+    assert staged and all(sizes[name] > limit for name in staged), staged
+    assert any(size <= limit for name, size in sizes.items() if name not in staged)
+    got = content(engine)
+    for table in expected:
+        if table != "dim_batch":
+            assert got[table] == expected[table], table
+    assert _audit(engine) == _audit(create_engine(f"duckdb:///{tmp_path / 'serial.duckdb'}"))
+    _no_running_batch(engine)
+
+
+@pytest.mark.parametrize(("name", "over", "expected"), [
+    ("cis/cis_bill_line_20260105.dat", True, True),          # pipe-delimited
+    ("payments/payments_card_20260105.csv", True, True),     # CSV
+    ("crm/crm_interaction_20260105.jsonl", True, True),      # JSON lines
+    ("cis/cis_bill_line_20260105.dat", False, False),        # not over AHEAD_BYTES: one transaction
+    ("workorders/workorders_outage_20260105.jsonl", True, False),  # nests interruptions: read whole
+    ("payments/payments_lockbox_20260105.txt", True, False),       # fixed-width with trailers: read whole
+    ("mdm/mdm_espi_20260105.xml", True, False),                    # XML: read whole
+])
+def test_which_files_stage_ahead(tmp_path: Path, name: str, over: bool, expected: bool) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x" * (batch.AHEAD_BYTES + (1 if over else 0)))
+    assert batch.stages_ahead(_engine(tmp_path / "w.duckdb"), path) is expected
+
+
+def test_nothing_stages_ahead_on_postgresql(tmp_path: Path) -> None:
+    path = tmp_path / "cis" / "cis_bill_line_20260105.dat"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x" * (batch.AHEAD_BYTES + 1))
+    assert batch.stages_ahead(sa.create_engine("postgresql+psycopg://localhost/test"), path) is False
