@@ -295,8 +295,7 @@ def stages_ahead(engine: Engine, path: Path) -> bool:
     except DeliveryError:
         return False
     size = Path(path).stat().st_size
-    return engine.dialect.name == "duckdb" and (streams(name.feed, size) or
-                                                size > AHEAD_BYTES and _streams_in_chunks(name.feed))
+    return engine.dialect.name == "duckdb" and _streams_in_chunks(name.feed) and size > min(AHEAD_BYTES, STREAM_BYTES)
 
 
 def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
