@@ -43,10 +43,10 @@ STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
 PART_BYTES = 24 << 20
 DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
-# On DuckDB a file this can read in chunks (`_streams_in_chunks`) that is larger than this is staged and cleansed
-# ahead of its turn by `loaders.ahead` (under its `running` audit row, like a streamed file) while earlier files
-# publish: a delivery day's bills, payments and CRM interactions overlap each other's publishes. Smaller files
-# (nearly all of the test corpora) are not worth the extra commits and stay one transaction each.
+# On DuckDB a file larger than this is staged and cleansed ahead of its turn by `loaders.ahead` (under its
+# `running` audit row, like a streamed file) while earlier files publish: a delivery day's bills, payments and
+# CRM interactions overlap each other's publishes. Smaller files (nearly all of the test corpora) are not worth
+# the extra commits and stay one transaction each; so do files whose records nest another feed's.
 AHEAD_BYTES = 1 << 20
 # Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): partition on it.
 PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_point_id"}
@@ -153,6 +153,15 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
                  fail_after_staging: bool) -> None:
     batch_id = insert_audit(conn, audit, status="running", encoding=parsed.encoding)
     result.batch_id = batch_id
+    counts = _stage_parsed(conn, batch_id, parsed, tz)
+    if fail_after_staging:
+        raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
+    _check_conservation(conn, result, _feed_rows(parsed), batch_id, counts.merged)
+    _finish(conn, result, batch_id, parsed.rows_read, counts, audit)
+
+
+def _stage_parsed(conn: sa.Connection, batch_id: int, parsed: Parsed, tz: str) -> _Counts:
+    """Stage and cleanse a file read whole, feed by feed; what cleansing did with its rows."""
     counts = _Counts()
     for feed_name, rows in parsed.rows.items():
         feed = FEEDS[feed_name]
@@ -166,10 +175,11 @@ def _load_parsed(conn: sa.Connection, result: BatchResult, parsed: Parsed, audit
         else:
             _cleanse_rows(conn, batch_id, feed_name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects,
                           tz, counts)
-        if fail_after_staging:
-            raise LoaderError(f"{result.file}: failing after staging on purpose (atomicity test)")
-    _check_conservation(conn, result, {f: len(rows) for f, rows in parsed.rows.items()}, batch_id, counts.merged)
-    _finish(conn, result, batch_id, parsed.rows_read, counts, audit)
+    return counts
+
+
+def _feed_rows(parsed: Parsed) -> dict[str, int]:
+    return {f: len(rows) for f, rows in parsed.rows.items()}
 
 
 def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: DeliveryName, audit: dict,
@@ -284,18 +294,20 @@ class Staged:
     encoding: str
     rows_read: int
     counts: _Counts
+    feed_rows: dict[str, int]  # rows staged per feed, for the conservation check
 
 
 def stages_ahead(engine: Engine, path: Path) -> bool:
     """Whether `stage_ahead` takes this file, on DuckDB: one that `_load_streamed` loads in committed chunks
-    anyway, or one over AHEAD_BYTES that it could (staged early, it commits the same way, so no transaction
-    is held open across other files' loads)."""
+    anyway, or any over AHEAD_BYTES whose records nest no other feed's (staged early in transactions of its
+    own, so none is held open across other files' loads)."""
     try:
         name = parse_name(Path(path))
     except DeliveryError:
         return False
     size = Path(path).stat().st_size
-    return engine.dialect.name == "duckdb" and _streams_in_chunks(name.feed) and size > min(AHEAD_BYTES, STREAM_BYTES)
+    return engine.dialect.name == "duckdb" and (streams(name.feed, size) or
+                                                size > AHEAD_BYTES and name.feed.name not in NESTED)
 
 
 def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
@@ -318,15 +330,27 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
         with conn.begin():
             if prior_load(conn, sha, path) is not None:
                 return None
+        chunked = _streams_in_chunks(name.feed)  # else read whole (lockbox trailers, ESPI XML)
         try:
-            result.encoding, plain_text = stream_encoding(path, name.gzipped, has_header=name.feed.format != "jsonl")
+            if chunked:
+                result.encoding, plain_text = stream_encoding(path, name.gzipped,
+                                                              has_header=name.feed.format != "jsonl")
+            else:
+                _, parsed = parse_file(path)
+                result.encoding = parsed.encoding
         except LoaderError:
             return None
         with conn.begin():
             staged_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
             hold(staged_id)
         try:
-            n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
+            if chunked:
+                n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
+                feed_rows = {name.feed.name: n_read}
+            else:
+                with conn.begin():
+                    counts = _stage_parsed(conn, staged_id, parsed, tz)
+                n_read, feed_rows = parsed.rows_read, _feed_rows(parsed)
         except BaseException as e:  # an error is reported by the ordinary load at the file's turn
             with conn.begin():
                 _discard_batch(conn, name.feed.name, staged_id)
@@ -334,7 +358,7 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
             if not isinstance(e, Exception):
                 raise
             return None
-    return Staged(name, {**audit, "batch_id": staged_id}, staged_id, str(result.encoding), n_read, counts)
+    return Staged(name, {**audit, "batch_id": staged_id}, staged_id, str(result.encoding), n_read, counts, feed_rows)
 
 
 def _publish_staged(conn: sa.Connection, result: BatchResult, staged: Staged) -> None:
@@ -342,8 +366,7 @@ def _publish_staged(conn: sa.Connection, result: BatchResult, staged: Staged) ->
     result.batch_id, result.encoding = staged.batch_id, staged.encoding
     try:
         with conn.begin():
-            _check_conservation(conn, result, {staged.name.feed.name: staged.rows_read}, staged.batch_id,
-                                staged.counts.merged)
+            _check_conservation(conn, result, staged.feed_rows, staged.batch_id, staged.counts.merged)
             _finish(conn, result, staged.batch_id, staged.rows_read, staged.counts, staged.audit)
     except BaseException:
         with conn.begin():
