@@ -3,7 +3,7 @@
 A run loads its files one after the other, yet most of a file's time (parsing, staging, cleansing)
 touches only that file's own batch: nothing it reads depends on the deliveries before it. `StageAhead` keeps
 a worker thread staging the next files it can stage (`loaders.batch.stages_ahead`: the streamed ones and any
-over 1 MB, not the small rest) on its own DuckDB connection (`loaders.batch.stage_ahead`) while
+over 1 MB but outages, not the small rest) on its own DuckDB connection (`loaders.batch.stage_ahead`) while
 the run loads the files before them; when the run reaches a file the worker still has, it stages the next
 such file itself instead of waiting idle. The GIL is no obstacle: staging is mostly Arrow parsing and
 DuckDB work, which release it.

@@ -4,8 +4,9 @@ Everything a batch writes (its audit row included) happens in ONE transaction: a
 point rolls back to exactly the warehouse as it was. Only a failure is then recorded, in its own short
 transaction, as a `failed` audit row (the audit may record what happened; no data table changes).
 The one exception is on DuckDB: a large file, and a file over AHEAD_BYTES that a run stages ahead of its turn
-(`loaders.ahead`), are staged and cleansed in committed chunks under a `running` batch and published at the
-end (see `_load_streamed`; `loaders.live` keeps track of such batches and undoes a killed one).
+(`loaders.ahead`), are staged and cleansed in committed chunks (or, one that cannot be read in chunks, in a
+transaction of its own) under a `running` batch and published at the end (see `_load_streamed`;
+`loaders.live` keeps track of such batches and undoes a killed one).
 Row conservation is checked against what the warehouse actually holds for the batch before commit.
 """
 
