@@ -231,3 +231,26 @@ def test_a_payment_file_delivered_twice_is_skipped_and_recorded(wh: Engine, tmp_
     assert snapshot(wh) == before
     assert [(b["status"], b["duplicate_of_batch_id"]) for b in batches(wh)] == [("loaded", None),
                                                                                 ("skipped", first.batch_id)]
+
+
+@pytest.mark.parametrize(("case", "name", "content", "fragment", "line"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_a_refused_file_staged_ahead_leaves_nothing_and_its_turn_reports_it(wh: Engine, tmp_path: Path, case: str,
+                                                                             name: str, content: bytes | str,
+                                                                             fragment: str, line: int | None) -> None:
+    """A run stages files over `AHEAD_BYTES` ahead of their turn (chunked, or read whole). A bad one is refused
+    there without a trace (no `running` batch, no rows), and the load at its turn reports the one clear
+    message a load of the file alone gives."""
+    from loaders import live
+    from loaders.batch import stage_ahead
+
+    path = put(tmp_path / "in", name, content)
+    alone = load_file(wh, path)
+    fresh = put(tmp_path / "again", name, content)
+    with wh.begin() as conn:  # the same warehouse as before that load
+        conn.execute(sa.text("DELETE FROM dim_batch"))
+    before = snapshot(wh)
+    if case not in ("unknown_feed", "bad_date_in_name"):  # a name that does not parse is never staged ahead
+        assert stage_ahead(wh, fresh) is None
+    assert snapshot(wh) == before and not batches(wh) and not live._LIVE
+    at_turn = load_file(wh, fresh)
+    assert at_turn.status == "failed" and at_turn.message == alone.message.replace(str(path), str(fresh))
