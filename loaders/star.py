@@ -62,13 +62,13 @@ def scd2(conn: sa.Connection, dim: str, key: str, attrs: list[str], source_sql: 
                          f"FROM ({source_sql}) s"), p)
     # DuckDB joins uf_src once per attribute for this update even when no row qualifies (~3 s for a 2 M-row
     # snapshot or the golden customers), so it runs only when an inferred member is there to complete
-    if conn.execute(sa.text(f"SELECT 1 FROM {dim} d WHERE d.is_current AND d.is_inferred AND EXISTS "
-                            f"(SELECT 1 FROM uf_src s WHERE s.{key} = d.{key})")).first():
+    inferred = (f"{dim}.is_current AND {dim}.is_inferred AND EXISTS (SELECT 1 FROM uf_src s WHERE s.{key} = "
+                f"{dim}.{key})")
+    if conn.execute(sa.text(f"SELECT 1 FROM {dim} WHERE {inferred}")).first():
         sets = ", ".join(f"{a} = (SELECT s.{a} FROM uf_src s WHERE s.{key} = {dim}.{key})" for a in attrs)
         conn.execute(sa.text(
             f"UPDATE {dim} SET {sets}, row_hash = (SELECT s.row_hash FROM uf_src s WHERE s.{key} = {dim}.{key}), "
-            f"is_inferred = FALSE, batch_id = :b WHERE is_current AND is_inferred "
-            f"AND EXISTS (SELECT 1 FROM uf_src s WHERE s.{key} = {dim}.{key})"), p)
+            f"is_inferred = FALSE, batch_id = :b WHERE {inferred}"), p)
     conn.execute(sa.text(
         f"UPDATE {dim} SET effective_to = :ts, is_current = FALSE WHERE is_current AND EXISTS "
         f"(SELECT 1 FROM uf_src s WHERE s.{key} = {dim}.{key} AND s.row_hash <> {dim}.row_hash)"), p)

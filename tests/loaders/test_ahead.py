@@ -190,14 +190,18 @@ def test_files_over_ahead_bytes_stage_ahead_and_equal_one_at_a_time(tmp_path: Pa
     ("mdm/mdm_espi_20260105.xml", True, True),               # XML: staged read whole
 ])
 def test_which_files_stage_ahead(tmp_path: Path, name: str, over: bool, expected: bool) -> None:
-    path = tmp_path / name
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"x" * (batch.AHEAD_BYTES + (1 if over else 0)))
+    path = _sized(tmp_path, name, batch.AHEAD_BYTES + (1 if over else 0))
     assert batch.stages_ahead(_engine(tmp_path / "w.duckdb"), path) is expected
 
 
 def test_nothing_stages_ahead_on_postgresql(tmp_path: Path) -> None:
-    path = tmp_path / "cis" / "cis_bill_line_20260105.dat"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"x" * (batch.AHEAD_BYTES + 1))
+    path = _sized(tmp_path, "cis/cis_bill_line_20260105.dat", batch.AHEAD_BYTES + 1)
     assert batch.stages_ahead(sa.create_engine("postgresql+psycopg://localhost/test"), path) is False
+
+
+def _sized(root: Path, name: str, size: int) -> Path:
+    """A file named like a delivery, of `size` bytes (`stages_ahead` reads only the name and the size)."""
+    path = root / name
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x" * size)
+    return path
