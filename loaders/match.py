@@ -463,17 +463,26 @@ def _write_pairs(conn: sa.Connection, r: Records, edges: Edges) -> None:
         "match_rule": np.asarray(RULES, dtype=object)[edges.rule[first]], "match_score": edges.score[first]}))
 
 
-_SURVIVOR = """
+# Survivorship: per golden id the best record's name, and the first email, phone and address in the same order
+# of preference (CIS before CRM, newest batch first). One window over that order: a record holds the first
+# email when it has one and no record before it does (its running count is 1); one sort instead of four.
+# The order has no ties (a record is one source and key), so the default frame counts exactly the records
+# before and at each one; an explicit ROWS frame would not transpile to T-SQL with the NULL ordering.
+# With no zip5 anywhere in the cluster the best record's address stands (zip5 is then NULL either way).
+_BEST_FIRST = ("OVER (PARTITION BY x.golden_customer_id ORDER BY CASE r.source WHEN 'cis' THEN 0 ELSE 1 END, "
+               "r.batch_id DESC, r.source_key)")
+_SURVIVOR = f"""
 SELECT g.golden_customer_id,
   MAX(CASE WHEN g.rk = 1 THEN g.kind END) AS customer_type,
   MAX(CASE WHEN g.rk = 1 THEN g.display_name END) AS display_name,
   MAX(CASE WHEN g.rk = 1 THEN g.first_name_std END) AS first_name_std,
   MAX(CASE WHEN g.rk = 1 THEN g.last_name_std END) AS last_name_std,
   MAX(CASE WHEN g.rk = 1 THEN g.organisation_std END) AS organisation_std,
-  MAX(CASE WHEN g.rk_email = 1 THEN g.email_std END) AS email_std,
-  MAX(CASE WHEN g.rk_phone = 1 THEN g.phone_e164 END) AS phone_e164,
-  MAX(CASE WHEN g.rk_addr = 1 THEN g.address_std END) AS address_std,
-  MAX(CASE WHEN g.rk_addr = 1 THEN g.zip5 END) AS zip5,
+  MAX(CASE WHEN g.email_std IS NOT NULL AND g.n_email = 1 THEN g.email_std END) AS email_std,
+  MAX(CASE WHEN g.phone_e164 IS NOT NULL AND g.n_phone = 1 THEN g.phone_e164 END) AS phone_e164,
+  CASE WHEN COUNT(g.zip5) > 0 THEN MAX(CASE WHEN g.zip5 IS NOT NULL AND g.n_zip = 1 THEN g.address_std END)
+       ELSE MAX(CASE WHEN g.rk = 1 THEN g.address_std END) END AS address_std,
+  MAX(CASE WHEN g.zip5 IS NOT NULL AND g.n_zip = 1 THEN g.zip5 END) AS zip5,
   MAX(CASE WHEN g.email_std IS NOT NULL THEN 1 ELSE 0 END) = 1 AS has_valid_email,
   MAX(CASE WHEN g.phone_e164 IS NOT NULL THEN 1 ELSE 0 END) = 1 AS has_valid_phone,
   MAX(CASE WHEN g.address_std IS NOT NULL AND g.zip5 IS NOT NULL THEN 1 ELSE 0 END) = 1 AS has_standard_address,
@@ -485,14 +494,8 @@ FROM (
     COALESCE(r.organisation_std, trim(COALESCE(r.first_name_std, '') || ' ' || COALESCE(r.last_name_std, '')))
       AS display_name,
     SUBSTRING(r.address_key, 1, POSITION('|' IN r.address_key) - 1) AS address_std,
-    ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE r.source WHEN 'cis' THEN 0 ELSE 1 END,
-      r.batch_id DESC, r.source_key) AS rk,
-    ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE WHEN r.email_std IS NULL THEN 1 ELSE 0 END,
-      CASE r.source WHEN 'cis' THEN 0 ELSE 1 END, r.batch_id DESC, r.source_key) AS rk_email,
-    ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE WHEN r.phone_e164 IS NULL THEN 1 ELSE 0 END,
-      CASE r.source WHEN 'cis' THEN 0 ELSE 1 END, r.batch_id DESC, r.source_key) AS rk_phone,
-    ROW_NUMBER() OVER (PARTITION BY x.golden_customer_id ORDER BY CASE WHEN r.zip5 IS NULL THEN 1 ELSE 0 END,
-      CASE r.source WHEN 'cis' THEN 0 ELSE 1 END, r.batch_id DESC, r.source_key) AS rk_addr
+    ROW_NUMBER() {_BEST_FIRST} AS rk, COUNT(r.email_std) {_BEST_FIRST} AS n_email,
+    COUNT(r.phone_e164) {_BEST_FIRST} AS n_phone, COUNT(r.zip5) {_BEST_FIRST} AS n_zip
   FROM match_record r JOIN customer_xref x ON x.source = r.source AND x.source_key = r.source_key AND x.is_current
 ) g GROUP BY g.golden_customer_id
 """

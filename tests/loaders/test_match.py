@@ -140,3 +140,41 @@ def test_the_probabilistic_rule_links_what_no_rule_did_with_its_fellegi_sunter_w
     assert [tuple(p[:3]) for p in pair] == [("C-1", "C-2", "probabilistic")]
     assert pair[0][3] == pytest.approx(expected)
     assert xref["C-1"] == xref["C-2"] != xref["C-3"]
+
+
+def test_survivorship_takes_each_attribute_from_the_best_record_that_has_it(migrated: Engine) -> None:
+    """The golden record's name comes from its best record (CIS before CRM, newest batch first); its email,
+    phone and address from the best record that has one, the address from one with a zip5 if any has."""
+    from loaders.match import _SURVIVOR
+
+    columns = ["source", "source_key", "first_name_std", "last_name_std", "email_std", "phone_e164", "address_key",
+               "zip5", "batch_id"]
+    records = [
+        ("cis", "0000000001", "ann", "lee", None, None, "1 OAK ST||", None, 10),
+        ("crm", "C-1", "annie", "lee", "ann@mail.com", None, "9 ELM ST||62701", "62701", 12),
+        ("crm", "C-2", "a", "lee", "old@mail.com", "+12175550100", "5 PINE RD||62702", "62702", 11),
+        ("cis", "0000000002", "bo", "kim", "bo@mail.com", None, "2 ASH CT||", None, 10),
+        ("cis", "0000000003", "bo", "kim", None, "+12175550111", "3 FIR LN||", None, 11),
+    ]
+    golden = {"0000000001": "G1", "C-1": "G1", "C-2": "G1", "0000000002": "G2", "0000000003": "G2"}
+    with migrated.begin() as conn:
+        for values in records:
+            r = dict(zip(columns, values, strict=True))
+            conn.execute(sa.text(
+                "INSERT INTO match_record (source, source_key, first_name_std, last_name_std, email_std, phone_e164, "
+                "address_key, zip5, batch_id) VALUES (:source, :source_key, :first_name_std, :last_name_std, "
+                ":email_std, :phone_e164, :address_key, :zip5, :batch_id)"), r)
+            conn.execute(sa.text(
+                "INSERT INTO customer_xref (source, source_key, golden_customer_id, match_rule, valid_from, "
+                "is_current) VALUES (:s, :k, :g, 'seed', CURRENT_TIMESTAMP, TRUE)"),
+                {"s": r["source"], "k": r["source_key"], "g": golden[r["source_key"]]})
+        rows = conn.execute(sa.text(
+            f"SELECT golden_customer_id, display_name, email_std, phone_e164, address_std, zip5, "
+            f"source_record_count FROM ({_SURVIVOR}) s ORDER BY 1")).all()
+    assert [tuple(r) for r in rows] == [
+        # CIS Ann is the best record; the newer CRM contact's email and the older one's phone; the address of
+        # the newest record with a zip5
+        ("G1", "ann lee", "ann@mail.com", "+12175550100", "9 ELM ST", "62701", 3),
+        # no zip5 anywhere: the best (newest CIS) record's address; email from the older record, the only one
+        ("G2", "bo kim", "bo@mail.com", "+12175550111", "3 FIR LN", None, 2),
+    ]
