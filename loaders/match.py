@@ -277,6 +277,14 @@ def _name_weight(x: np.ndarray, y: np.ndarray, values: np.ndarray, exact: str, f
                     np.where(similar, fuzzy_w, _fs_weight(np.zeros(len(x), bool), both, exact)))
 
 
+def _name_bound(x: np.ndarray, y: np.ndarray, exact: str, fuzzy: str) -> np.ndarray:
+    """The most `_name_weight` can give each pair: exact agreement where the two are equal, fuzzy agreement where
+    they differ (before comparing them), nothing where either is missing."""
+    both = (x >= 0) & (y >= 0)
+    fuzzy_w = math.log2(FS_LEVELS[fuzzy][0] / FS_LEVELS[fuzzy][1])
+    return np.where(both, np.where(x == y, math.log2(FS_LEVELS[exact][0] / FS_LEVELS[exact][1]), fuzzy_w), 0.0)
+
+
 def _probabilistic(r: Records, labels: np.ndarray) -> Edges:
     """Fellegi-Sunter on pairs in different clusters, blocked on zip5 + the first four letters of the last name."""
     prefix = pd.factorize(pd.Series(r.last_values, dtype=object).str[:4])[0] if len(r.last_values) else np.empty(0)
@@ -287,6 +295,16 @@ def _probabilistic(r: Records, labels: np.ndarray) -> Edges:
     for a, b in _pairs_within(blocks):
         apart = labels[a] != labels[b]  # the rules already joined the rest
         a, b = a[apart], b[apart]
+        # string similarity is the costly part and nearly every pair falls short without it: only pairs that
+        # would reach the threshold if both differing names were similar are compared (same result: a pair's
+        # weight is never above this bound)
+        could = _name_bound(first[a], first[b], "first_exact", "first_fuzzy") + \
+            _name_bound(last[a], last[b], "last_exact", "last_fuzzy")
+        for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
+            x, y = codes[a], codes[b]
+            both = (x >= 0) & (y >= 0)
+            could = could + _fs_weight(both & (x == y), both, level)
+        a, b = a[could >= FS_THRESHOLD], b[could >= FS_THRESHOLD]
         if not len(a):
             continue
         w = _name_weight(first[a], first[b], r.first_values, "first_exact", "first_fuzzy", 0.88)

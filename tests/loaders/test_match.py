@@ -106,6 +106,36 @@ def test_candidate_pairs_are_the_same_in_any_chunking(monkeypatch: pytest.Monkey
     assert all(keys[a] == keys[b] for a, b in whole) and len({keys[a] for a, _ in whole}) == 3
 
 
+def test_pairs_skipped_by_the_weight_bound_are_exactly_those_that_could_not_link(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only pairs whose weight could reach the threshold with both names similar are compared by string
+    similarity: the links and their weights are the ones comparing every pair gives, on records with typos,
+    shared and missing names, emails, phones and addresses."""
+    from loaders import match
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    firsts, lasts = ["john", "jon", "mary", "marie", "ann", "anne", "li", None], ["smith", "smyth", "smithe", None]
+
+    def pick(values: list, k: int) -> list:
+        return [values[i] for i in rng.integers(0, len(values), k)]
+    df = pd.DataFrame({
+        "source": pick(["cis", "crm"], n), "source_key": [f"K{i:05d}" for i in range(n)],
+        "first_name_std": pick(firsts, n), "last_name_std": pick(lasts, n),
+        "email_std": pick([f"e{i}@x.org" for i in range(6)] + [None] * 3, n),
+        "phone_e164": pick([f"+1217555{i:04d}" for i in range(6)] + [None] * 3, n),
+        "address_key": pick([f"{i} ELM ST||" for i in range(4)] + [None], n),
+        "zip5": pick([f"{62000 + i}" for i in range(150)] + [None], n), "previous_id": [None] * n})
+    r = match.Records(df)
+    apart = np.arange(r.n)  # every record its own cluster: every pair in a block is a candidate
+    bounded = match._probabilistic(r, apart)
+    monkeypatch.setattr(match, "_name_bound", lambda x, *_: np.full(len(x), np.inf))
+    every = match._probabilistic(r, apart)
+    assert 100 < len(every) < 10_000  # links, and many more pairs that do not link
+    assert np.array_equal(bounded.a, every.a) and np.array_equal(bounded.b, every.b)
+    assert np.array_equal(bounded.score, every.score)  # the same weights, bit for bit
+
+
 def test_the_probabilistic_rule_links_what_no_rule_did_with_its_fellegi_sunter_weight(
         migrated: Engine, tmp_path: Path) -> None:
     """john smith and john smithe share an email but not a last name, address or phone: no deterministic rule
