@@ -455,13 +455,15 @@ def _write_xref(conn: sa.Connection, r: Records, changed: np.ndarray, golden: np
         return
     idx = pa.array(changed, type=pa.int64())
     keys = pd.DataFrame({"source": r.source.take(idx).to_pandas(), "source_key": r.source_key.take(idx).to_pandas()})
-    conn.execute(sa.text("DROP TABLE IF EXISTS uf_xref"))
-    conn.execute(sa.text("CREATE TEMPORARY TABLE uf_xref (source VARCHAR(16), source_key VARCHAR(64))"))
-    insert_frame(conn, "uf_xref", keys)
-    conn.execute(sa.text("UPDATE customer_xref SET valid_to = :ts, is_current = FALSE WHERE is_current AND EXISTS "
-                         "(SELECT 1 FROM uf_xref u WHERE u.source = customer_xref.source AND u.source_key = "
-                         "customer_xref.source_key)"), {"ts": ts})
-    conn.execute(sa.text("DROP TABLE uf_xref"))
+    held = r.previous[changed] >= 0  # only a node with a golden id has a current row to close (none on a first run)
+    if held.any():
+        conn.execute(sa.text("DROP TABLE IF EXISTS uf_xref"))
+        conn.execute(sa.text("CREATE TEMPORARY TABLE uf_xref (source VARCHAR(16), source_key VARCHAR(64))"))
+        insert_frame(conn, "uf_xref", keys[held])
+        conn.execute(sa.text("UPDATE customer_xref SET valid_to = :ts, is_current = FALSE WHERE is_current AND "
+                             "EXISTS (SELECT 1 FROM uf_xref u WHERE u.source = customer_xref.source AND u.source_key "
+                             "= customer_xref.source_key)"), {"ts": ts})
+        conn.execute(sa.text("DROP TABLE uf_xref"))
     insert_frame(conn, "customer_xref", keys.assign(
         golden_customer_id=golden, match_rule=rule, match_score=pd.array(score, dtype="Float64"), valid_from=ts,
         valid_to=None, is_current=True, batch_id=batch_id))

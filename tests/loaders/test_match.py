@@ -70,6 +70,25 @@ def test_xref_history_records_a_merge_and_golden_ids_survive(migrated: Engine, d
     assert sum(1 for *_, cur, open_ in _xref(migrated) if cur and open_) == len(now)
 
 
+def test_a_record_that_changes_golden_id_has_its_old_xref_row_closed(migrated: Engine, delivery: Path) -> None:
+    load_directory(migrated, delivery)
+    before = {(s, k): g for s, k, g, cur, _ in _xref(migrated) if cur}
+    jane = before[("cis", "0000000002")]
+    assert before[("cis", "0000000005")] != jane
+    # partner 5 now gives Jane Doe's email and last name: its cluster joins hers, whose id has more members
+    day2 = delivery / "cis" / "cis_customer_20260106_delta.dat"
+    day2.write_text(CIS["cis_customer"][0] + "\n0000000005|U|P|DOE TOM|jane.doe@mail.com||7 Birch Ct||Springfield|IL|"
+                    "62709|00000000|20260106|20260106|20260106\n", encoding="utf-8")
+    load_file(migrated, day2)
+    match_customers(migrated)
+    rows = _xref(migrated)
+    tom = [(g, cur, open_) for s, k, g, cur, open_ in rows if (s, k) == ("cis", "0000000005")]
+    assert tom == [(before[("cis", "0000000005")], False, False), (jane, True, True)]  # closed, then reopened
+    now = {(s, k): g for s, k, g, cur, _ in rows if cur}
+    assert sum(1 for *_, cur, open_ in rows if cur and open_) == len(now) == len(before)  # one open row each
+    assert all(now[k] == g for k, g in before.items() if k != ("cis", "0000000005"))
+
+
 def test_phones_shared_by_more_than_five_records_do_not_link(migrated: Engine, tmp_path: Path) -> None:
     lines = [json.dumps(dict(contact_id=f"C-{i}", first_name=name, last_name="Rivera", email=f"{name}@x{i}.org",
                              phone="(217) 555-0142", street=f"{i} Elm Rd", city="Springfield", state="IL",
