@@ -277,6 +277,16 @@ def _name_weight(x: np.ndarray, y: np.ndarray, values: np.ndarray, exact: str, f
                     np.where(similar, fuzzy_w, _fs_weight(np.zeros(len(x), bool), both, exact)))
 
 
+def _exact_weights(r: Records, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Each pair's email, phone and address weights (values compared by code: equal or not)."""
+    out = []
+    for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
+        x, y = codes[a], codes[b]
+        both = (x >= 0) & (y >= 0)
+        out.append(_fs_weight(both & (x == y), both, level))
+    return out
+
+
 def _name_bound(x: np.ndarray, y: np.ndarray, exact: str, fuzzy: str) -> np.ndarray:
     """The most `_name_weight` can give each pair: exact agreement where the two are equal, fuzzy agreement where
     they differ (before comparing them), nothing where either is missing."""
@@ -298,21 +308,19 @@ def _probabilistic(r: Records, labels: np.ndarray) -> Edges:
         # string similarity is the costly part and nearly every pair falls short without it: only pairs that
         # would reach the threshold if both differing names were similar are compared (same result: a pair's
         # weight is never above this bound)
+        exact = _exact_weights(r, a, b)
         could = _name_bound(first[a], first[b], "first_exact", "first_fuzzy") + \
             _name_bound(last[a], last[b], "last_exact", "last_fuzzy")
-        for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
-            x, y = codes[a], codes[b]
-            both = (x >= 0) & (y >= 0)
-            could = could + _fs_weight(both & (x == y), both, level)
-        a, b = a[could >= FS_THRESHOLD], b[could >= FS_THRESHOLD]
+        for part in exact:
+            could = could + part
+        candidate = could >= FS_THRESHOLD
+        a, b = a[candidate], b[candidate]
         if not len(a):
             continue
         w = _name_weight(first[a], first[b], r.first_values, "first_exact", "first_fuzzy", 0.88)
         w = w + _name_weight(last[a], last[b], r.last_values, "last_exact", "last_fuzzy", 0.9)
-        for codes, level in ((r.email, "email"), (r.phone, "phone"), (r.address, "address")):
-            x, y = codes[a], codes[b]
-            both = (x >= 0) & (y >= 0)
-            w = w + _fs_weight(both & (x == y), both, level)
+        for part in exact:  # added in the same order as before the bound, so each weight is the same float
+            w = w + part[candidate]
         keep = w >= FS_THRESHOLD
         found.append(Edges.of(a[keep], b[keep], "probabilistic", w[keep]))
     return Edges.concat(found).sorted()
