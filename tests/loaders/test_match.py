@@ -194,7 +194,7 @@ def test_the_probabilistic_rule_links_what_no_rule_did_with_its_fellegi_sunter_w
 def test_survivorship_takes_each_attribute_from_the_best_record_that_has_it(migrated: Engine) -> None:
     """The golden record's name comes from its best record (CIS before CRM, newest batch first); its email,
     phone and address from the best record that has one, the address from one with a zip5 if any has."""
-    from loaders.match import _SURVIVOR
+    from loaders.golden import _SURVIVOR
 
     columns = ["source", "source_key", "first_name_std", "last_name_std", "email_std", "phone_e164", "address_key",
                "zip5", "batch_id"]
