@@ -14,9 +14,8 @@ import sqlalchemy as sa
 
 from loaders import star
 
-# Survivorship: per golden id the best record's name, and the first email, phone and address in the same order
-# of preference (CIS before CRM, newest batch first). One window over that order: a record holds the first
-# email when it has one and no record before it does (its running count is 1); one sort instead of four.
+# One window over the order of preference: a record holds the first email when it has one and no record before
+# it does (its running count is 1); likewise phone and zip5. One sort instead of four.
 # The order has no ties (a record is one source and key), so the default frame counts exactly the records
 # before and at each one; an explicit ROWS frame would not transpile to T-SQL with the NULL ordering.
 # With no zip5 anywhere in the cluster the best record's address stands (zip5 is then NULL either way).
