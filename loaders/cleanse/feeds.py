@@ -107,7 +107,7 @@ def _with_limit(feed: str, rule: Rule) -> Rule:
 SPECS = {feed: tuple(_with_limit(feed, r) for r in rules) for feed, rules in SPECS.items()}
 
 # Keys on which two different rows of one batch conflict (MDM re-sends): the first copy stands, later ones that
-# disagree are quarantined as `conflicting_duplicate` (loaders.batch._fold_duplicates).
+# disagree are quarantined as `conflicting_duplicate` (loaders.cleanse.staged._fold_duplicates).
 SUPERSEDE_KEYS = {"mdm_interval": ("service_point_id_std", "channel", "interval_end_utc"),
                   "mdm_register": ("service_point_id_std", "meter_serial", "read_date_std"),
                   "mdm_espi": ("service_point_id_std", "interval_start_epoch")}

@@ -163,7 +163,7 @@ def run(conn: sa.Connection, feed: str, batch_id: int, source: str,
 
 def _fates(feed: str, cleansed: str) -> str:
     """Each row's fate: quarantined (an issue), merged (an exact re-send of an earlier clean row), superseded
-    (a later clean row with an earlier one's key and other values), else clean — as `batch._fold_duplicates`.
+    (a later clean row with an earlier one's key and other values), else clean — as `staged._fold_duplicates`.
 
     Re-sends are rare, so they are found by grouping (a hash aggregate keeps only the repeated values) and
     joined back, not by numbering every row in a window: a window sorts the whole batch by all its columns."""
@@ -200,7 +200,7 @@ def same(left: str, right: str, cols: tuple[str, ...]) -> str:
 
 
 def _failed(feed: str, failed: pd.DataFrame) -> pd.DataFrame:
-    """The failed rows as `feeds.cleanse` and `batch._fold_duplicates` describe them, raw columns kept."""
+    """The failed rows as `feeds.cleanse` and `staged._fold_duplicates` describe them, raw columns kept."""
     failed = failed.astype(object).where(failed.notna(), None)
     failed["source_row_number"] = failed["source_row_number"].astype("int64")
     bad = failed[failed["fate"] == "quarantined"]

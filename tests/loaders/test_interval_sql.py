@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from loaders import batch
 from loaders.batch import load_file
-from loaders.cleanse import feeds
+from loaders.cleanse import feeds, staged
 from loaders.run import load_directory
 from warehouse.engine import create_engine
 from warehouse.migrate import migrate
@@ -35,11 +34,11 @@ def _engine(path: Path) -> Engine:
 
 def _both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, load) -> tuple[dict, dict]:  # noqa: ANN001
     """content() after loading with the SQL cleanse and with the pandas cleanse."""
-    assert "mdm_interval" in batch.SQL_CLEANSE
+    assert "mdm_interval" in staged.SQL_CLEANSE
     in_sql = _engine(tmp_path / "sql.duckdb")
     load(in_sql)
     with monkeypatch.context() as m:
-        m.setattr(batch, "SQL_CLEANSE", {})
+        m.setattr(staged, "SQL_CLEANSE", {})
         in_pandas = _engine(tmp_path / "pandas.duckdb")
         load(in_pandas)
     return content(in_sql), content(in_pandas)
@@ -169,7 +168,7 @@ def test_a_failing_batch_reports_its_own_error(tmp_path: Path, monkeypatch: pyte
     unchecked = tuple(replace(r, limit=10**9) if r.kind == "int" else r for r in feeds.SPECS["mdm_interval"])
     monkeypatch.setitem(feeds.SPECS, "mdm_interval", unchecked)
     if not in_sql:
-        monkeypatch.setattr(batch, "SQL_CLEANSE", {})
+        monkeypatch.setattr(staged, "SQL_CLEANSE", {})
     engine = _engine(tmp_path / "w.duckdb")
     result = load_file(engine, path)
     assert result.status == "failed"
