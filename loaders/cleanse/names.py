@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
-from loaders.cleanse import map_distinct, none_for_null
+from loaders.cleanse import map_distinct
 
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "rev", "sir"}
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "md", "phd", "esq"}
@@ -70,12 +71,16 @@ def std_part(raw: str) -> str | None:
 
 
 def cis_names(raw: pd.Series) -> pd.DataFrame:
-    """first_name_std, last_name_std, second_person_std, organisation_std, name_kind for CIS full names."""
-    parts = map_distinct(raw, split_name)
+    """first_name_std, last_name_std, second_person_std, organisation_std, name_kind for CIS full names (all
+    None for a missing name)."""
+    # each distinct name split once, each part spread back by the row's code: five per-row maps over a
+    # column of tuples cost 4.4 s of the 2 M-customer snapshot's 56 s
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    parts = [split_name(v) for v in uniques]
     cols = ["first_name_std", "last_name_std", "second_person_std", "organisation_std", "name_kind"]
-    return pd.DataFrame({c: none_for_null(parts.map(lambda p, i=i: p[i], na_action="ignore"))
+    return pd.DataFrame({c: np.array([p[i] for p in parts] + [None], dtype=object)[codes]  # code -1: the None
                          for i, c in enumerate(cols)},
-                        index=raw.index)
+                        index=raw.index, dtype=object)  # (object: pandas would infer `str`, None -> NaN)
 
 
 def name_part(raw: pd.Series) -> pd.Series:

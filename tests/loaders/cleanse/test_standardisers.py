@@ -89,6 +89,19 @@ def test_cis_names(raw: str, parts: tuple) -> None:
     assert names.split_name(raw) == parts
 
 
+def test_cis_names_column_is_split_name_per_row_and_none_for_a_missing_name() -> None:
+    raw = s("SMITH JOHN & MARY", None, "ACME WIDGETS LLC", "SMITH JOHN & MARY", np.nan, "", "CURRENT OCCUPANT",
+            "ESTATE OF BROWN, ALICE", "ACME WIDGETS LLC")
+    raw.index = pd.RangeIndex(10, 19)
+    out = names.cis_names(raw)
+    assert list(out.columns) == ["first_name_std", "last_name_std", "second_person_std", "organisation_std",
+                                 "name_kind"]
+    assert out.index.equals(raw.index) and (out.dtypes == np.dtype("O")).all()
+    expected = [names.split_name(v) if isinstance(v, str) else (None,) * 5 for v in raw]
+    assert [tuple(row) for row in out.itertuples(index=False)] == expected
+    assert all(v is None for row in out.loc[[11, 14]].itertuples(index=False) for v in row)  # None, not NaN
+
+
 def test_address_variants_standardise_to_one_key() -> None:
     a = addresses.street("123 N Main St Apt 4")
     b = addresses.street("123 NORTH MAIN STREET #4")
