@@ -205,3 +205,51 @@ def _sized(root: Path, name: str, size: int) -> Path:
     path.parent.mkdir(parents=True)
     path.write_bytes(b"x" * size)
     return path
+
+
+def test_files_the_run_staged_itself_do_not_hold_the_worker_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's backlog counts the files it staged, not those the run staged itself while it waited.
+
+    The worker is slow on file 1; the run, waiting for it, stages files 2-6 itself (more than BACKLOG). Once the
+    worker is done with file 1 it must go on with file 7 at once, while the run still holds 2-6 unpublished (on
+    day 1 of the 2 M-customer month it sat idle for 32 s instead, until the run had published them)."""
+    files = [Path(f"f{i}") for i in range(8)]
+    assert len(files[2:7]) > ahead.BACKLOG
+    worker_took_1, run_reached_6, worker_started_7 = threading.Event(), threading.Event(), threading.Event()
+    staged_by: dict[str, str] = {}
+    went_on: list[bool] = []  # whether the worker started file 7 while the run was staging file 6
+
+    def stage(engine: object, path: Path, **kw: object) -> object:
+        staged_by[path.name] = threading.current_thread().name
+        if path.name == "f1":  # slow: done only once the run has staged 2-5 itself and is staging 6
+            worker_took_1.set()
+            assert run_reached_6.wait(10)
+        elif path.name == "f6":
+            run_reached_6.set()
+            went_on.append(worker_started_7.wait(5))
+        elif path.name == "f7":
+            worker_started_7.set()
+        return object()
+
+    loaded: list[tuple[str, bool]] = []
+
+    def load(engine: object, path: Path, *, staged: object = None, **kw: object) -> None:
+        if path.name == "f0":  # the run moves on to file 1 only once the worker has it
+            assert worker_took_1.wait(10)
+        loaded.append((path.name, staged is not None))
+
+    monkeypatch.setattr(ahead, "stages_ahead", lambda engine, path: path.name != "f0")
+    monkeypatch.setattr(ahead, "reserve_batch_ids", lambda engine, n: range(1, n + 1))
+    monkeypatch.setattr(ahead, "stage_ahead", stage)
+    monkeypatch.setattr(ahead, "load_file", load)
+    monkeypatch.setattr(ahead, "discard_staged", lambda engine, staged: None)
+    run = ahead.StageAhead(None, files, "America/Chicago")  # type: ignore[arg-type]
+    try:
+        for i in range(len(files)):
+            run.load(i)
+    finally:
+        run.close()
+    assert went_on == [True], "the worker waited for the run to publish the files it had staged itself"
+    assert staged_by["f1"] == staged_by["f7"] == "stage-ahead", staged_by
+    assert all(staged_by[f"f{i}"] == "MainThread" for i in range(2, 7)), staged_by
+    assert loaded == [("f0", False), *((f"f{i}", True) for i in range(1, 8))]
