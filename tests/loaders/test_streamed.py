@@ -152,6 +152,24 @@ def test_json_lines_read_in_blocks_and_chunks_equal_the_whole_file_read(tmp_path
             assert [r for _, rs in frames for r in rs] == whole.rejects[feed.name], (block, chunk)
 
 
+def test_json_values_are_staged_as_the_text_they_were_delivered_as(tmp_path: Path) -> None:
+    """Strings as they are, numbers as JSON spells them, booleans as true/false, objects and arrays as JSON with
+    sorted keys, null and a missing key as NULL: read whole and in chunks alike."""
+    record = {"contact_id": "C1", "first_name": "Zoë", "last_name": "", "email": True, "phone": 5125550100,
+              "account_text": 1.5, "street": {"b": [1, None], "a": "x"}, "city": None, "zip": [78701, "x"],
+              "created_at": False, "channel": -0.0}  # (no "state")
+    path = tmp_path / "crm_contact_20260105.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    feed = FEEDS["crm_contact"]
+    expected = {"source_row_number": 1, "contact_id": "C1", "first_name": "Zoë", "last_name": "", "email": "true",
+                "phone": "5125550100", "account_text": "1.5", "street": '{"a": "x", "b": [1, null]}', "city": None,
+                "state": None, "zip": '[78701, "x"]', "created_at": "false", "channel": "-0.0"}
+    whole = read_jsonl(path, path.read_text(encoding="utf-8"), "utf-8", feed).rows[feed.name]
+    (chunk, _), = iter_jsonl(path, feed, "utf-8", False, 10)
+    for frame in (whole, chunk):
+        assert frame.to_dict("records") == [expected]
+
+
 JSONL_CASES = [(r[0], r[1], r[2]) for r in [*LOADED, *QUARANTINED] if r[1].endswith(".jsonl")]
 
 
