@@ -259,11 +259,18 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
     # the touched (service point, channel, local day) keys as a join, not a correlated EXISTS: an expression
     # on both sides of a correlated predicate makes DuckDB compare row by row (62 s vs 0.4 s for 1 M reads)
     i_day = local_day.replace("interval_", "i.interval_")
-    reads, keep = _latest_rows(
-        conn, b, "cln_mdm_interval", "i.service_point_id_std, i.channel, i.interval_end_utc",
-        f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
-        "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
-        f"AND k.usage_day = {i_day}", alias="i", outer="r", extra=f", {i_day} AS usage_date")
+    touched = (f"JOIN (SELECT DISTINCT service_point_id_std, channel, {local_day} AS usage_day FROM cln_mdm_interval "
+               "WHERE batch_id = :b) k ON k.service_point_id_std = i.service_point_id_std AND k.channel = i.channel "
+               f"AND k.usage_day = {i_day}")
+    if _only_batch_reads(conn, b, touched):
+        # no other batch has reads of these days, and a batch's clean reads are unique per (service point,
+        # channel, interval end) (re-sends are folded or quarantined): every read is its key's latest, so the
+        # window over every read (17 CPU-s for the 2 M month's 10.7 M reads on day 1) would change nothing
+        reads, keep = f"SELECT i.*, {i_day} AS usage_date, 1 AS rn FROM cln_mdm_interval i {touched} " \
+                      "WHERE i.batch_id = :b", "1 = 1"
+    else:
+        reads, keep = _latest_rows(conn, b, "cln_mdm_interval", "i.service_point_id_std, i.channel, i.interval_end_utc",
+                                   touched, alias="i", outer="r", extra=f", {i_day} AS usage_date")
     sql = (
         "SELECT MAX(sp.service_point_sk) AS service_point_sk, MAX(m.meter_sk) AS meter_sk, "
         "r.service_point_id_std AS service_point_id, "
@@ -283,6 +290,13 @@ def _daily_usage(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
             "batch_id"]
     _replace_fact(conn, "fact_daily_usage", ["service_point_id", "usage_date_key", "channel"],
                   sql, cols, b)
+
+
+def _only_batch_reads(conn: sa.Connection, b: int, touched: str) -> bool:
+    """Whether batch `b` holds the only reads (of any batch, running ones too) of the days it touches."""
+    return conn.execute(sa.text(
+        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM cln_mdm_interval i {touched} WHERE i.batch_id <> :b) THEN 0 "
+        "ELSE 1 END"), {"b": b}).scalar_one() == 1
 
 
 PAYMENT_COLS = ["payment_id", "account_sk", "customer_sk", "account_number_raw", "payment_date_key", "amount",

@@ -119,3 +119,43 @@ def test_a_batch_that_fails_after_staging_leaves_no_trace(migrated: Engine, deli
     assert len(audit) == n_batches + 1 and audit[-1]["status"] == "failed"
     # and the same file loads cleanly afterwards (a failed batch never blocks its re-delivery)
     assert load_file(migrated, late).status == "loaded"
+
+
+INTERVAL_HEADER = "service_point_id,meter_serial,channel,interval_end_local,utc_offset,interval_minutes,value,unit," \
+                  "quality_code,received_at"
+
+
+def _reads(*rows: tuple[str, str, str, str]) -> str:
+    """Interval CSV text: (service point, channel, local interval end on 2026-01-05, value) per read."""
+    return "\n".join([INTERVAL_HEADER, *(f"{sp},M{sp[-4:]},{ch},2026-01-05T{t}:00,-06:00,15,{v},KWH,0,"
+                                          "2026-01-06T02:00:00Z" for sp, ch, t, v in rows)]) + "\n"
+
+
+def test_daily_usage_takes_each_reads_latest_delivery(migrated: Engine, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A day's usage sums the latest delivery of each read across batches. The first file alone holds its days'
+    reads, so its usage skips the latest-row window; the second re-sends a read of the same day with another
+    value (a back-fill: it wins) and adds one, so it needs the window. (An empty channel is a channel.)"""
+    from loaders import star
+
+    took_shortcut: list[bool] = []
+    real = star._only_batch_reads
+
+    def spy(conn: sa.Connection, b: int, touched: str) -> bool:
+        took_shortcut.append(real(conn, b, touched))
+        return took_shortcut[-1]
+    monkeypatch.setattr(star, "_only_batch_reads", spy)
+    first, second = tmp_path / "mdm" / "mdm_interval_20260105.csv", tmp_path / "mdm" / "mdm_interval_20260106.csv"
+    first.parent.mkdir(parents=True)
+    first.write_text(_reads(("SP0001", "1", "00:15", "0.1"), ("SP0001", "1", "00:30", "0.2"),
+                            ("SP0001", "1", "00:45", "0.3"), ("SP0002", "1", "00:15", "1.0"),
+                            ("SP0003", "", "00:15", "9.0")))
+    second.write_text(_reads(("SP0001", "1", "00:30", "0.5"), ("SP0001", "1", "01:00", "0.4")))
+
+    def usage() -> list[tuple]:
+        return [(sp, float(v), n) for sp, v, n in _q(migrated, "SELECT service_point_id, usage_value, "
+                                                     "intervals_received FROM fact_daily_usage ORDER BY 1")]
+    assert load_file(migrated, first).status == "loaded"
+    assert usage() == [("SP0001", 0.6, 3), ("SP0002", 1.0, 1), ("SP0003", 9.0, 1)]
+    assert load_file(migrated, second).status == "loaded"
+    assert usage() == [("SP0001", 1.3, 4), ("SP0002", 1.0, 1), ("SP0003", 9.0, 1)]
+    assert took_shortcut == [True, False]
