@@ -55,14 +55,15 @@ def none_for_null(values: pd.Series) -> pd.Series:
     return out.where(values.notna(), None)
 
 
-def on_distinct(raw: pd.Series, fn: Callable[[pd.Series], Any]) -> Any:
+def on_distinct(raw: pd.Series, fn: Callable[[pd.Series], Any], *, per_value: bool = False) -> Any:
     """Run a vectorised standardiser on the distinct values only and spread the result back to every row.
 
     Dates, timestamps, offsets and units repeat massively (a day of interval reads has 96 distinct
     timestamps), so this turns millions of parses into hundreds. `fn` returns a Series or a tuple of them.
+    `per_value`: `fn` calls Python once per value, so the distinct values only are never slower, however many.
     """
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    if len(uniques) > 0.5 * len(raw):  # mostly distinct: spreading back would cost more than it saves
+    if not per_value and len(uniques) > 0.5 * len(raw):  # mostly distinct: spreading back costs more than it saves
         return fn(raw)
     values = pd.Series(uniques, dtype=object)
     result = fn(pd.concat([values, pd.Series([None], dtype=object)], ignore_index=True))
