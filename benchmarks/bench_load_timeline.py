@@ -25,6 +25,13 @@ from pathlib import Path
 from typing import Any
 
 
+def copy_warehouse(source: Path, target: Path) -> None:
+    """`target` becomes a copy of the DuckDB file `source` (shared with bench_match.py)."""
+    for stale in (target, Path(f"{target}.wal")):  # a WAL left beside the target would be replayed into the copy
+        stale.unlink(missing_ok=True)
+    shutil.copy(source, target)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--from", dest="from_dir", type=Path, required=True, help="a generator output folder")
@@ -42,9 +49,7 @@ def main() -> None:
     from warehouse.migrate import migrate
 
     if args.copy_of:
-        for stale in (args.db, Path(f"{args.db}.wal")):  # a WAL left beside the target would be replayed into the copy
-            stale.unlink(missing_ok=True)
-        shutil.copy(args.copy_of, args.db)
+        copy_warehouse(args.copy_of, args.db)
     t0 = time.perf_counter()
     events: list[dict[str, Any]] = []
 

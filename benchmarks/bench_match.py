@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import sqlalchemy as sa
+    from bench_load_timeline import copy_warehouse  # (scripts run from benchmarks/, which is on sys.path)
 
     from loaders.match import match_customers
     from loaders.run import DUCKDB_MEMORY_LIMIT
@@ -41,9 +41,7 @@ def main() -> None:
 
     seconds, statements = [], {}
     for _ in range(args.runs):
-        for stale in (args.db, Path(f"{args.db}.wal")):  # a WAL left beside the target would be replayed into it
-            stale.unlink(missing_ok=True)
-        shutil.copy(args.copy_of, args.db)
+        copy_warehouse(args.copy_of, args.db)
         engine = create_engine(f"duckdb:///{args.db}")
         with engine.begin() as conn:
             for sql in RESET:
