@@ -26,7 +26,7 @@ from loaders import star
 from loaders.audit import file_sha256, insert_audit, new_audit, now, prior_load
 from loaders.bulk import insert_frame
 from loaders.cleanse.ids import clean_code
-from loaders.cleanse.staged import Counts, cleanse_rows, cleanse_staged, in_sql, read_part
+from loaders.cleanse.staged import Counts, cleanse_rows, cleanse_staged, fold_across_chunks, in_sql, read_part
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.live import discard_rows, hold, live, release
 from loaders.sources import parse_file
@@ -36,7 +36,8 @@ from warehouse.engine import connect_checked
 from warehouse.schema.staging import FEEDS, Feed
 
 # Delimited and JSON-lines files larger than this are staged and cleansed in bounded memory (`_load_streamed`):
-# read in chunks of CHUNK_ROWS records, cleansed in partitions of about PART_BYTES of the file each.
+# read in chunks of CHUNK_ROWS records, cleansed chunk by chunk (or, MDM reads, in partitions of about PART_BYTES
+# of the file each).
 STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
 PART_BYTES = 24 << 20
@@ -46,7 +47,8 @@ DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
 # CRM interactions overlap each other's publishes. Smaller files (nearly all of the test corpora) are not worth
 # the extra commits and stay one transaction each; so do files whose records nest another feed's.
 AHEAD_BYTES = 1 << 20
-# Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): partition on it.
+# Feeds whose cross-row rules compare rows by a standardised key (not only exact duplicates): a streamed file
+# is cleansed in partitions of that key, read back from staging (the others chunk by chunk as staged).
 PARTITION_KEYS = {"mdm_interval": "service_point_id", "mdm_register": "service_point_id"}
 
 # DuckDB commits optimistically: a batch whose transaction updates dimension rows that another job's batch
@@ -157,18 +159,25 @@ def _stage_parsed(conn: sa.Connection, batch_id: int, parsed: Parsed, tz: str) -
     """Stage and cleanse a file read whole, feed by feed; what cleansing did with its rows."""
     counts = Counts()
     for feed_name, rows in parsed.rows.items():
-        feed = FEEDS[feed_name]
-        staged = rows.copy()
-        staged.insert(0, "batch_id", batch_id)
-        insert_frame(conn, feed.staging_table, staged[["batch_id", "source_row_number", *feed.columns]])
-        rejects = parsed.rejects.get(feed_name, [])
-        rejected = {r[0] for r in rejects}
-        if in_sql(conn, feed_name):
-            cleanse_staged(conn, batch_id, feed_name, None, rejected, rejects, tz, counts)
-        else:
-            cleanse_rows(conn, batch_id, feed_name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects,
-                          tz, counts)
+        _stage_rows(conn, batch_id, FEEDS[feed_name], rows, parsed.rejects.get(feed_name, []), tz, counts)
     return counts
+
+
+def _stage_rows(conn: sa.Connection, batch_id: int, feed: Feed, rows: pd.DataFrame,
+                rejects: list[tuple[int, str, str, str]], tz: str, counts: Counts, chunk: bool = False) -> None:
+    """Stage `rows` (a file's, or one `chunk` of a streamed file's) and cleanse them; `rejects` are the records
+    among them that did not split into fields."""
+    staged = rows.copy()
+    staged.insert(0, "batch_id", batch_id)
+    insert_frame(conn, feed.staging_table, staged[["batch_id", "source_row_number", *feed.columns]])
+    rejected = {r[0] for r in rejects}
+    if in_sql(conn, feed.name):
+        numbers = rows["source_row_number"]
+        span = (int(numbers.min()), int(numbers.max())) if chunk else None
+        cleanse_staged(conn, batch_id, feed.name, None, rejected, rejects, tz, counts, rows=span)
+    else:
+        cleanse_rows(conn, batch_id, feed.name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects,
+                      tz, counts)
 
 
 def _feed_rows(parsed: Parsed) -> dict[str, int]:
@@ -179,10 +188,11 @@ def _load_streamed(conn: sa.Connection, result: BatchResult, path: Path, name: D
                    tz: str, fail_after_staging: bool, plain_text: bool = False) -> None:
     """A large delimited file in bounded memory, with exactly the result of `_load_parsed`.
 
-    Pass 1 stages the records chunk by chunk as they are read, noting each row's partition: a hash of
-    the key every cross-row rule shares (the standardised service point for MDM reads, else the first
-    column, on which exact duplicates agree). Pass 2 cleanses one partition at a time, read back from
-    staging in file order, so duplicates, superseded re-sends and meter-day repairs see all their rows.
+    Most feeds' only cross-row rule is folding exact re-sends: their chunks are cleansed as they are staged
+    and the re-sends between chunks folded at the end (`_cleanse_each_chunk`). MDM reads compare rows by
+    service point (superseded re-sends, DST and meter-day repairs): pass 1 stages their records chunk by
+    chunk, noting each row's partition (a hash of the standardised service point), and pass 2 cleanses one
+    partition at a time, read back from staging in file order, so those rules see all their rows.
 
     Atomicity: on PostgreSQL (which spills a large transaction to disk) the batch is one transaction. DuckDB
     holds a transaction's appended rows in memory (~550 bytes per row measured: several GB for one
@@ -219,8 +229,9 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
                        name: DeliveryName, tz: str, plain_text: bool, batch_id: int) -> tuple[int, Counts]:
     """Pass 1 and pass 2 of `_load_streamed`: the rows read and what cleansing did with them."""
     feed = name.feed
+    if feed.name not in PARTITION_KEYS:
+        return _cleanse_each_chunk(conn, unit, result, path, name, tz, plain_text, batch_id)
     parts = max(1, -(-path.stat().st_size // PART_BYTES))
-    key_col = PARTITION_KEYS.get(feed.name, feed.columns[0])
     with unit():
         conn.execute(sa.text("DROP TABLE IF EXISTS uf_part"))
         conn.execute(sa.text("CREATE TEMPORARY TABLE uf_part (source_row_number BIGINT, part INTEGER)"))
@@ -229,9 +240,7 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
     for chunk, chunk_rejects in _chunks(path, name, str(result.encoding), plain_text, in_sql(conn, feed.name)):
         rejects += chunk_rejects
         chunk.insert(0, "batch_id", batch_id)
-        key = chunk[key_col]
-        if feed.name in PARTITION_KEYS:
-            key = clean_code(key)
+        key = clean_code(chunk[PARTITION_KEYS[feed.name]])
         hashed = pd.util.hash_array(key.fillna("").astype(str).to_numpy(dtype=object))
         with unit():
             insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
@@ -250,6 +259,21 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
             cleanse_rows(conn, batch_id, feed.name, good, rows, rejects if part == 0 else [], tz, counts)
     with unit():
         conn.execute(sa.text("DROP TABLE uf_part"))
+    return n_read, counts
+
+
+def _cleanse_each_chunk(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,
+                        name: DeliveryName, tz: str, plain_text: bool, batch_id: int) -> tuple[int, Counts]:
+    """`_stage_and_cleanse` of a feed whose only cross-row rule is folding exact re-sends (every feed but those
+    in PARTITION_KEYS): each chunk is cleansed as it is staged, from the frame the parser gave (as a file read
+    whole is), so nothing is read back; then one pass folds the re-sends that fell in different chunks."""
+    feed, counts, n_read = name.feed, Counts(), 0
+    for chunk, rejects in _chunks(path, name, str(result.encoding), plain_text, in_sql(conn, feed.name)):
+        with unit():
+            _stage_rows(conn, batch_id, feed, chunk, rejects, tz, counts, chunk=True)
+        n_read += len(chunk)
+    with unit():
+        fold_across_chunks(conn, batch_id, feed.name, counts)
     return n_read, counts
 
 

@@ -71,14 +71,18 @@ def in_sql(conn: sa.Connection, feed_name: str) -> bool:
 
 
 def cleanse_staged(conn: sa.Connection, batch_id: int, feed_name: str, part: int | None, rejected: set[int],
-                    rejects: list[tuple[int, str, str, str]], tz: str, counts: Counts) -> None:
-    """`cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, see `_stage_and_cleanse`) that
-    split into fields are cleansed where they are; only the failed ones come back."""
+                    rejects: list[tuple[int, str, str, str]], tz: str, counts: Counts,
+                    rows: tuple[int, int] | None = None) -> None:
+    """`cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, or the `rows` from..to one
+    chunk holds, see `_stage_and_cleanse`) that split into fields are cleansed where they are; only the failed
+    ones come back."""
     cols = ", ".join(f"s.{c}" for c in FEEDS[feed_name].columns)
     source = f"SELECT s.source_row_number, {cols} FROM stg_{feed_name} s"
     if part is not None:
         source += f" JOIN uf_part u ON u.source_row_number = s.source_row_number AND u.part = {int(part)}"
     source += f" WHERE s.batch_id = {int(batch_id)}"
+    if rows is not None:
+        source += f" AND s.source_row_number BETWEEN {int(rows[0])} AND {int(rows[1])}"
     if rejected:
         conn.execute(sa.text("CREATE OR REPLACE TEMPORARY TABLE uf_rejected (source_row_number BIGINT)"))
         insert_frame(conn, "uf_rejected", pd.DataFrame({"source_row_number": sorted(rejected)}, dtype="int64"))
@@ -105,6 +109,29 @@ def _quarantine(conn: sa.Connection, batch_id: int, feed_name: str, rejects: lis
     for code, n in q["reason_code"].value_counts().items():
         counts.reasons[str(code)] = counts.reasons.get(str(code), 0) + int(n)
     counts.quarantined += len(q)
+
+
+def fold_across_chunks(conn: sa.Connection, batch_id: int, feed_name: str, counts: Counts) -> None:
+    """Fold the exact re-sends among a batch's clean rows that `_fold_duplicates` could not see because they
+    were cleansed in different chunks: every clean row equal in all raw columns (NULL equal to NULL, as
+    `DataFrame.duplicated` compares) to an earlier one is deleted and counted as merged instead of loaded.
+    The first column narrows the search (exact copies agree on it; NULL and '' share a candidate group,
+    which only widens it), so only rows whose first value repeats are numbered."""
+    raw = FEEDS[feed_name].columns
+    table, first = f"cln_{feed_name}", f"COALESCE({raw[0]}, '')"
+    conn.execute(sa.text("DROP TABLE IF EXISTS uf_resent"))
+    conn.execute(sa.text(
+        f"CREATE TEMPORARY TABLE uf_resent AS SELECT source_row_number FROM (SELECT source_row_number, "
+        f"ROW_NUMBER() OVER (PARTITION BY {', '.join(raw)} ORDER BY source_row_number) AS copy FROM {table} "
+        f"WHERE batch_id = :b AND {first} IN (SELECT {first} FROM {table} WHERE batch_id = :b GROUP BY {first} "
+        "HAVING COUNT(*) > 1)) c WHERE c.copy > 1"), {"b": batch_id})
+    resent = int(conn.execute(sa.text("SELECT COUNT(*) FROM uf_resent")).scalar_one())
+    if resent:
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE batch_id = :b AND source_row_number IN "
+                             "(SELECT source_row_number FROM uf_resent)"), {"b": batch_id})
+    conn.execute(sa.text("DROP TABLE uf_resent"))
+    counts.loaded -= resent
+    counts.merged += resent
 
 
 def _fold_duplicates(feed: str, clean: pd.DataFrame) -> tuple[pd.DataFrame, int, pd.DataFrame]:

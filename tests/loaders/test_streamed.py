@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -20,14 +21,16 @@ from sqlalchemy.engine import Engine
 from loaders import batch
 from loaders.batch import load_file
 from loaders.run import load_directory
+from loaders.sources import plain
 from loaders.sources.jsonl import iter_jsonl, read_jsonl
 from warehouse.engine import create_engine
 from warehouse.migrate import migrate
 from warehouse.schema import all_tables
 from warehouse.schema.staging import FEEDS
 
-from .conftest import write_delivery
-from .test_bad_inputs import LOADED, QUARANTINED, REFUSED, put
+from ..conftest import PG_URL
+from .conftest import CIS, write_delivery
+from .test_bad_inputs import LOADED, QUARANTINED, REFUSED, lines, put
 
 synth = pytest.importorskip("loaders.synth.generator")
 params_mod = pytest.importorskip("loaders.synth.params")
@@ -37,11 +40,13 @@ params_mod = pytest.importorskip("loaders.synth.params")
 SKIP_COLUMNS = {"quarantined_at", "started_at", "finished_at", "received_at", "code_version"}
 
 
-def force_streaming(monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 4000) -> None:
-    """Every delimited file streamed, read in chunks of `chunk_rows` records, cleansed in 64 KB partitions."""
+def force_streaming(monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 4000, block_bytes: int = 4096) -> None:
+    """Every delimited file streamed, read in chunks of `chunk_rows` records (plain text: of `block_bytes`),
+    cleansed in 64 KB partitions."""
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     monkeypatch.setattr(batch, "CHUNK_ROWS", chunk_rows)
     monkeypatch.setattr(batch, "PART_BYTES", 1 << 16)
+    monkeypatch.setattr(plain, "BLOCK_BYTES", block_bytes)
 
 
 def content(engine: Engine) -> dict[str, list[str]]:
@@ -190,3 +195,58 @@ def test_streamed_json_lines_load_as_read_whole(tmp_path: Path, monkeypatch: pyt
     assert (got.rows_read, got.rows_loaded, got.rows_quarantined, got.quarantined_by_reason) == (
         whole.rows_read, whole.rows_loaded, whole.rows_quarantined, whole.quarantined_by_reason)
     assert rows == expected
+
+
+# Exact re-sends of a customer (cleansed in pandas) and an account (cleansed in SQL on DuckDB), placed so that
+# with two records a chunk the copies fall in different chunks: a triple copy, copies of rows that are
+# quarantined (no key, a bad key: every copy stays quarantined), and a near copy (one field differs: both
+# load). A streamed file cleanses each chunk as it is staged and folds these across chunks afterwards.
+RESENT_CUSTOMER = CIS["cis_customer"][1]
+RESENT = {
+    "cis/cis_customer_20260105_full.dat": [
+        CIS["cis_customer"][0], RESENT_CUSTOMER, CIS["cis_customer"][2], CIS["cis_customer"][3],
+        "|I|P|NOBODY KNOWN|x@y.com||1 A St||Springfield|IL|62701|00000000|20200101|20200101|00000000",
+        RESENT_CUSTOMER, "|I|P|NOBODY KNOWN|x@y.com||1 A St||Springfield|IL|62701|00000000|20200101|20200101|00000000",
+        "ABC|I|P|BAD ID|a@b.com||2 B St||Springfield|IL|62701|00000000|20200101|20200101|00000000",
+        RESENT_CUSTOMER.replace("John.Smith@Mail.com", "john.smith@mail.com"), RESENT_CUSTOMER,
+        "ABC|I|P|BAD ID|a@b.com||2 B St||Springfield|IL|62701|00000000|20200101|20200101|00000000"],
+    "cis/cis_account_20260105_full.dat": [
+        CIS["cis_account"][0], CIS["cis_account"][1], CIS["cis_account"][2], CIS["cis_account"][1],
+        "|I|0000000002|0000000102|ACTIVE|RES-E|01|20200101|00000000", CIS["cis_account"][3],
+        "|I|0000000002|0000000102|ACTIVE|RES-E|01|20200101|00000000", CIS["cis_account"][1],
+        "X1|I|0000000002|0000000102|ACTIVE|RES-E|01|20200101|00000000",
+        "X1|I|0000000002|0000000102|ACTIVE|RES-E|01|20200101|00000000"],
+}
+
+
+@pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_resends_in_different_chunks_are_folded_as_when_read_whole(backend: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   request: pytest.FixtureRequest) -> None:
+    files = [put(tmp_path / "in", name, lines(*rows)) for name, rows in RESENT.items()]
+    results = []
+    for streamed in (False, True):
+        if backend == "duckdb":
+            engine = create_engine(f"duckdb:///{tmp_path / f'w{streamed}.duckdb'}")
+        else:  # a schema of its own for each load
+            admin, schema = request.getfixturevalue("pg_admin"), f"uf_test_{uuid.uuid4().hex[:10]}"
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            request.addfinalizer(lambda admin=admin, schema=schema: _drop_schema(admin, schema))
+            engine = create_engine(PG_URL, schema=schema)
+        migrate(engine)
+        if streamed:
+            force_streaming(monkeypatch, chunk_rows=2, block_bytes=256)  # a record or two a chunk
+        loaded = [load_file(engine, f) for f in files]
+        results.append(([(r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_merged,
+                          sorted(r.quarantined_by_reason.items())) for r in loaded], content(engine)))
+    (whole, expected), (got, rows) = results
+    assert whole == [("loaded", 10, 4, 4, 2, [("invalid_id", 2), ("missing_key", 2)]),
+                     ("loaded", 9, 3, 4, 2, [("invalid_id", 2), ("missing_key", 2)])]
+    assert got == whole
+    assert rows == expected
+
+
+def _drop_schema(admin: Engine, schema: str) -> None:
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
