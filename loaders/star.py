@@ -69,14 +69,23 @@ def scd2(conn: sa.Connection, dim: str, key: str, attrs: list[str], source_sql: 
         conn.execute(sa.text(
             f"UPDATE {dim} SET {sets}, row_hash = (SELECT s.row_hash FROM uf_src s WHERE s.{key} = {dim}.{key}), "
             f"is_inferred = FALSE, batch_id = :b WHERE {inferred}"), p)
+    # the current versions of the source's keys, found in one pass over the dimension: closing the changed
+    # ones and adding the new versions read this small table instead of scanning the dimension twice more
+    # (a daily delta of a few thousand keys against millions of versions)
+    sk = f"{dim.removeprefix('dim_')}_sk"
+    conn.execute(sa.text("DROP TABLE IF EXISTS uf_cur"))
     conn.execute(sa.text(
-        f"UPDATE {dim} SET effective_to = :ts, is_current = FALSE WHERE is_current AND EXISTS "
-        f"(SELECT 1 FROM uf_src s WHERE s.{key} = {dim}.{key} AND s.row_hash <> {dim}.row_hash)"), p)
+        f"CREATE TEMPORARY TABLE uf_cur AS SELECT d.{sk}, s.{key}, d.row_hash = s.row_hash AS same FROM uf_src s "
+        f"JOIN {dim} d ON d.{key} = s.{key} AND d.is_current"))
+    conn.execute(sa.text(
+        f"UPDATE {dim} SET effective_to = :ts, is_current = FALSE WHERE {sk} IN "
+        f"(SELECT c.{sk} FROM uf_cur c WHERE NOT c.same)"), p)
     cols = ", ".join([key, *attrs])
     conn.execute(sa.text(
         f"INSERT INTO {dim} ({cols}, row_hash, effective_from, effective_to, is_current, is_inferred, batch_id) "
         f"SELECT {', '.join('s.' + c for c in [key, *attrs])}, s.row_hash, :ts, NULL, TRUE, FALSE, :b "
-        f"FROM uf_src s WHERE NOT EXISTS (SELECT 1 FROM {dim} d WHERE d.{key} = s.{key} AND d.is_current)"), p)
+        f"FROM uf_src s WHERE NOT EXISTS (SELECT 1 FROM uf_cur c WHERE c.{key} = s.{key} AND c.same)"), p)
+    conn.execute(sa.text("DROP TABLE uf_cur"))
     conn.execute(sa.text("DROP TABLE uf_src"))
 
 
