@@ -174,7 +174,7 @@ def _stage_rows(conn: sa.Connection, batch_id: int, feed: Feed, rows: pd.DataFra
     if in_sql(conn, feed.name):
         numbers = rows["source_row_number"]
         span = (int(numbers.min()), int(numbers.max())) if chunk else None
-        cleanse_staged(conn, batch_id, feed.name, None, rejected, rejects, tz, counts, rows=span)
+        cleanse_staged(conn, batch_id, feed.name, None, rejected, rejects, tz, counts, row_span=span)
     else:
         cleanse_rows(conn, batch_id, feed.name, rows[~rows["source_row_number"].isin(rejected)], rows, rejects,
                       tz, counts)

@@ -72,17 +72,17 @@ def in_sql(conn: sa.Connection, feed_name: str) -> bool:
 
 def cleanse_staged(conn: sa.Connection, batch_id: int, feed_name: str, part: int | None, rejected: set[int],
                     rejects: list[tuple[int, str, str, str]], tz: str, counts: Counts,
-                    rows: tuple[int, int] | None = None) -> None:
-    """`cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, or the `rows` from..to one
-    chunk holds, see `_stage_and_cleanse`) that split into fields are cleansed where they are; only the failed
-    ones come back."""
+                    row_span: tuple[int, int] | None = None) -> None:
+    """`cleanse_rows` for a feed cleansed in SQL: its staged rows (of one partition, or the first..last
+    source row numbers of one chunk, `row_span`; see `_stage_and_cleanse`) that split into fields are cleansed
+    where they are; only the failed ones come back."""
     cols = ", ".join(f"s.{c}" for c in FEEDS[feed_name].columns)
     source = f"SELECT s.source_row_number, {cols} FROM stg_{feed_name} s"
     if part is not None:
         source += f" JOIN uf_part u ON u.source_row_number = s.source_row_number AND u.part = {int(part)}"
     source += f" WHERE s.batch_id = {int(batch_id)}"
-    if rows is not None:
-        source += f" AND s.source_row_number BETWEEN {int(rows[0])} AND {int(rows[1])}"
+    if row_span is not None:
+        source += f" AND s.source_row_number BETWEEN {int(row_span[0])} AND {int(row_span[1])}"
     if rejected:
         conn.execute(sa.text("CREATE OR REPLACE TEMPORARY TABLE uf_rejected (source_row_number BIGINT)"))
         insert_frame(conn, "uf_rejected", pd.DataFrame({"source_row_number": sorted(rejected)}, dtype="int64"))
