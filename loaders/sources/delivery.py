@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
 
 from loaders.errors import DeliveryError
 from loaders.sources import plain
@@ -242,13 +243,13 @@ def stream_encoding(path: Path, gzipped: bool, has_header: bool = True) -> tuple
 def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool,
                    chunk_rows: int, plain_text: bool = False, arrow: bool = False) -> Iterator[pd.DataFrame]:
     """`read_delimited` for a large file: the same strict checks and row numbering, in frames of
-    `chunk_rows` records (or pyarrow's blocks for plain text) read straight from the file (memory bounded
-    by the chunk, not the file). Plain text is split by `plain`; where that meets something only the
-    strict reader handles, the strict reader takes over at the record where it stopped. `arrow`: plain
-    text's fields stay Arrow strings (`plain.to_frame`)."""
+    `chunk_rows` records (plain text: whole pyarrow blocks, at least `chunk_rows` records) read straight
+    from the file (memory bounded by the chunk, not the file). Plain text is split by `plain`; where that
+    meets something only the strict reader handles, the strict reader takes over at the record where it
+    stopped. `arrow`: plain text's fields stay Arrow strings (`plain.to_frame`)."""
     done = 0
     if plain_text:
-        done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped, arrow)
+        done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped, chunk_rows, arrow)
         if done is None:
             return
     yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, done)
@@ -258,19 +259,31 @@ def open_binary(path: Path, gzipped: bool) -> BinaryIO:
     return gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (the caller closes it)
 
 
-def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str,
-                gzipped: bool, arrow: bool) -> Generator[pd.DataFrame, None, int | None]:
-    """Frames of a plain file; returns None when done, or the count of records yielded before a record
-    the strict reader must see."""
+def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool, chunk_rows: int,
+                arrow: bool) -> Generator[pd.DataFrame, None, int | None]:
+    """Frames of a plain file, each of whole blocks and at least `chunk_rows` records (but the last); returns
+    None when done, or the count of records yielded before a record the strict reader must see.
+
+    Why whole blocks up to `chunk_rows`: a block is ~16 MB of text, which for wide records (the 2 M-customer
+    snapshot: 147 bytes each) is fewer rows than one DuckDB row group (122,880). A chunk's transaction that
+    appends less than a row group to a table goes through the WAL and is written again at the next
+    checkpoint; one of a row group or more is written straight to the database file (0.29 s vs 0.01 s of
+    commit per customer chunk, and no 1 GB of WAL to checkpoint)."""
     done = 0
     raw = open_binary(path, gzipped)
     try:
         header = next(csv.reader([raw.readline().decode(encoding)], delimiter=delimiter))
         header = _check_header(path, header, feed, delimiter)
         body_encoding = "utf8" if encoding.startswith("utf-8") else encoding
+        blocks: list[pa.RecordBatch] = []
         for batch in plain.iter_body(raw, len(header), delimiter, body_encoding):
-            yield plain.to_frame(batch, header, feed.columns, done + 1, arrow)
-            done += batch.num_rows
+            blocks.append(batch)
+            if sum(b.num_rows for b in blocks) >= chunk_rows:
+                table = pa.Table.from_batches(blocks)
+                yield plain.to_frame(table, header, feed.columns, done + 1, arrow)
+                done, blocks = done + table.num_rows, []
+        if blocks:
+            yield plain.to_frame(pa.Table.from_batches(blocks), header, feed.columns, done + 1, arrow)
     except plain.NotPlain:
         return done
     except (EOFError, zlib.error) as e:

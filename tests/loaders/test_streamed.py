@@ -40,9 +40,10 @@ params_mod = pytest.importorskip("loaders.synth.params")
 SKIP_COLUMNS = {"quarantined_at", "started_at", "finished_at", "received_at", "code_version"}
 
 
-def force_streaming(monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 4000, block_bytes: int = 4096) -> None:
-    """Every delimited file streamed, read in chunks of `chunk_rows` records (plain text: of `block_bytes`),
-    cleansed in 64 KB partitions."""
+def force_streaming(monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 40, block_bytes: int = 4096) -> None:
+    """Every delimited file streamed, read in chunks of `chunk_rows` records (plain text: whole blocks of
+    `block_bytes`, at least `chunk_rows` records), cleansed in 64 KB partitions: a generated file of a few
+    dozen customers still crosses chunk boundaries."""
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     monkeypatch.setattr(batch, "CHUNK_ROWS", chunk_rows)
     monkeypatch.setattr(batch, "PART_BYTES", 1 << 16)
