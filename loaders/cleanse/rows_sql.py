@@ -165,33 +165,43 @@ def _fates(feed: str, cleansed: str) -> str:
     """Each row's fate: quarantined (an issue), merged (an exact re-send of an earlier clean row), superseded
     (a later clean row with an earlier one's key and other values), else clean — as `staged._fold_duplicates`.
 
-    Re-sends are rare, so they are found by grouping (a hash aggregate keeps only the repeated values) and
-    joined back, not by numbering every row in a window: a window sorts the whole batch by all its columns."""
+    Re-sends are rare, so they are found by grouping and joined back, not by numbering every row in a window
+    (a window sorts the whole batch by all its columns). Grouping the whole batch by every raw column still
+    builds a hash table holding every row's text: a hash of the columns is grouped first, and only the rows
+    whose hash repeats (the re-sends, and the odd collision) are grouped by their text. The rows themselves
+    are copied once (`c`); what the later steps find is a narrow list of row numbers joined back to them."""
     raw = FEEDS[feed].columns
     keys = feeds.SUPERSEDE_KEYS.get(feed)
-    fate = "CASE WHEN reason_code IS NOT NULL THEN 'quarantined' WHEN exact THEN 'merged'"
     later = ""
+    joined = ""
+    fate = "CASE WHEN c.reason_code IS NOT NULL THEN 'quarantined' WHEN r.source_row_number IS NOT NULL THEN 'merged'"
     if keys:
         later = f""",
 kept AS (  -- a supersede key repeated among the clean rows that are not re-sends: the first row stands
-    SELECT {', '.join(keys)}, MIN(source_row_number) AS first_row FROM folded
-    WHERE reason_code IS NULL AND NOT exact GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1
+    SELECT {', '.join(keys)}, MIN(source_row_number) AS first_row FROM c
+    WHERE reason_code IS NULL AND key_hash IN (SELECT key_hash FROM c WHERE reason_code IS NULL
+                                               GROUP BY key_hash HAVING COUNT(*) > 1)
+      AND source_row_number NOT IN (SELECT source_row_number FROM resent)
+    GROUP BY {', '.join(keys)} HAVING COUNT(*) > 1
 )"""
-        fate += " WHEN k.first_row IS NOT NULL AND folded.source_row_number <> k.first_row THEN 'superseded'"
-    joined = (f"LEFT JOIN kept k ON folded.reason_code IS NULL AND NOT folded.exact AND {same('folded', 'k', keys)}"
-              if keys else "")
+        joined = (f"LEFT JOIN kept k ON c.reason_code IS NULL AND r.source_row_number IS NULL AND "
+                  f"{same('c', 'k', keys)}")
+        fate += " WHEN k.first_row IS NOT NULL AND c.source_row_number <> k.first_row THEN 'superseded'"
+    key_hash = f", hash({', '.join(keys)}) AS key_hash" if keys else ""
     return f"""
-WITH c AS MATERIALIZED ({cleansed}),
+WITH c AS MATERIALIZED (SELECT x.*, hash({', '.join(raw)}) AS raw_hash{key_hash} FROM ({cleansed}) x),
 firsts AS (  -- raw values repeated among the clean rows: the first copy stays, later ones are re-sends
     SELECT {', '.join(raw)}, MIN(source_row_number) AS first_row FROM c
-    WHERE reason_code IS NULL GROUP BY {', '.join(raw)} HAVING COUNT(*) > 1
+    WHERE reason_code IS NULL AND raw_hash IN (SELECT raw_hash FROM c WHERE reason_code IS NULL
+                                               GROUP BY raw_hash HAVING COUNT(*) > 1)
+    GROUP BY {', '.join(raw)} HAVING COUNT(*) > 1
 ),
-folded AS MATERIALIZED (
-    SELECT c.*, COALESCE(c.source_row_number <> f.first_row, FALSE) AS exact
-    FROM c LEFT JOIN firsts f ON c.reason_code IS NULL AND {same('c', 'f', raw)}
+resent AS (
+    SELECT c.source_row_number FROM c JOIN firsts f ON {same('c', 'f', raw)}
+    WHERE c.reason_code IS NULL AND c.source_row_number <> f.first_row
 ){later}
-SELECT folded.*, {fate} ELSE 'clean' END AS fate
-FROM folded {joined}"""
+SELECT c.*, {fate} ELSE 'clean' END AS fate
+FROM c LEFT JOIN resent r ON r.source_row_number = c.source_row_number {joined}"""
 
 
 def same(left: str, right: str, cols: tuple[str, ...]) -> str:
