@@ -211,7 +211,9 @@ def point_xy(wkt: pd.Series) -> tuple[pd.Series, pd.Series]:
     return pd.to_numeric(x, errors="coerce"), pd.to_numeric(y, errors="coerce")
 
 
-def _geometry(df: pd.DataFrame, out: pd.DataFrame, issues: list[Issue]) -> None:
+def geometry(df: pd.DataFrame, out: pd.DataFrame, issues: list[Issue]) -> None:
+    """Longitude, latitude and coord_status from `geometry_wkt` (swapped or zero points repaired to NULL or swapped
+    back); a value that is no WKT point is `invalid_geometry`."""
     x, y = point_xy(df["geometry_wkt"])
     present = df["geometry_wkt"].notna() & (df["geometry_wkt"].astype("string").str.strip() != "")
     issues.append((present & x.isna(), "invalid_geometry", "geometry_wkt"))
@@ -320,7 +322,7 @@ def feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issue
     elif feed in ("cis_premise", "gis_premise"):
         _address(df, out, "", "", "unit")
     if feed.startswith("gis_"):
-        _geometry(df, out, issues)
+        geometry(df, out, issues)
     if feed == "cis_service_point":
         out["unit_std"] = df["meter_unit"].astype("string").str.upper().map(
             {k: v[0] for k, v in units.CANONICAL.items()}).astype(object)

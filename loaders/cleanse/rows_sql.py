@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from loaders import bulk
-from loaders.cleanse import feeds
+from loaders.cleanse import addresses, feeds
 from warehouse.schema.staging import FEEDS
 
 # feed -> the raw columns its feed-specific standardisers (`feeds.feed_specific`) read; each output is a
@@ -34,7 +34,14 @@ PER_ROW: dict[str, tuple[str, ...]] = {
     "workorders_outage": (),
     "workorders_interruption": (),
     "gis_service_point": ("geometry_wkt",),
+    "cis_premise": (),
+    "gis_premise": (),
 }
+# Feeds with a service address (street, unit, city, state, zip), standardised as `feeds.feed_specific` does but
+# column by column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit,
+# city, state and zip are not, so one mapping of every distinct (street, unit, city, state, zip) would be as
+# large as the file. gis_premise's point is standardised on its own distinct values too.
+ADDRESSED = {"cis_premise": False, "gis_premise": True}  # feed -> has a WKT point
 
 
 class Mappings:
@@ -232,11 +239,12 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
             if not rule.std.endswith("_key"):
                 std[rule.std] = value
         if inputs:
-            specific, issues = _specific(feed, m.distinct(*inputs), tz)
-            m.join("x", specific, {c: c for c in inputs})
-            m.flags += [(f"x.f{j}", code, col) for j, (code, col) in enumerate(issues)]
-            # what the feed-specific step writes replaces a rule's value of the same name, as in `cleanse`
-            std.update({c: f"x.{c}" for c in specific.columns if c not in inputs and not _is_flag(c)})
+            std.update(_join_specific(m, "x", inputs, lambda df, out, issues: feeds.feed_specific(feed, df, out, tz,
+                                                                                                    issues)))
+        if feed in ADDRESSED:
+            std.update(_address(m))
+            if ADDRESSED[feed]:
+                std.update(_join_specific(m, "g", ("geometry_wkt",), feeds.geometry))
         raw = ", ".join(f"s.{c}" for c in FEEDS[feed].columns)
         cols = ", ".join(f"{e} AS {name}" for name, e in std.items())
         return f"SELECT s.source_row_number, {raw}, {cols}, {m.reason()} FROM {m.source()} s {' '.join(m.joins)}"
@@ -244,16 +252,33 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
     return run(conn, feed, batch_id, source, cleansed)
 
 
-def _is_flag(column: str) -> bool:
-    return column[:1] == "f" and column[1:].isdigit()
-
-
-def _specific(feed: str, values: pd.DataFrame, tz: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """`feeds.feed_specific` on distinct input tuples: (the inputs with each new standardised column and one
-    flag `f<i>` per issue it raises, [(reason_code, column) per flag in its order])."""
-    values = values.reset_index(drop=True)
+def _join_specific(m: Mappings, alias: str, inputs: tuple[str, ...], step: Any) -> dict[str, str]:
+    """Join `step(df, out, issues)` (a feed-specific standardiser) applied to the distinct `inputs` tuples as
+    `alias`, with one flag per issue it raises; returns the SQL of each column it writes. What it writes
+    replaces a rule's value of the same name, as in `cleanse`."""
+    values = m.distinct(*inputs).reset_index(drop=True)
     out = pd.DataFrame(index=values.index)
     issues: list[feeds.Issue] = []
-    feeds.feed_specific(feed, values, out, tz, issues)
+    step(values, out, issues)
     flags, described = feeds.issue_flags(issues)
-    return pd.concat([values, out.reset_index(drop=True), pd.DataFrame(flags)], axis=1), described
+    m.join(alias, pd.concat([values, out.reset_index(drop=True), pd.DataFrame(flags)], axis=1), {c: c for c in inputs})
+    m.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(described)]
+    return {c: f"{alias}.{c}" for c in out.columns}
+
+
+def _address(m: Mappings) -> dict[str, str]:
+    """`feeds._address` of a premise feed's address columns (see ADDRESSED); the SQL of each column."""
+    streets = m.distinct("street")["street"]
+    address, street_unit = addresses.streets(streets)
+    m.join("st", pd.DataFrame({"raw": streets, "address_std": address, "unit_std": street_unit}), {"street": "raw"})
+    units = m.distinct("unit")["unit"]
+    m.join("un", pd.DataFrame({"raw": units, "unit_std": addresses.unit_std(units)}), {"unit": "raw"})
+    places = m.distinct("city", "state")
+    city, state = addresses.city_state(places["city"], places["state"])
+    m.join("cs", places.assign(city_std=city, state_std=state), {"city": "city", "state": "state"})
+    zips = m.distinct("zip")["zip"]
+    zip5, zip4 = addresses.zips(zips)
+    m.join("zp", pd.DataFrame({"raw": zips, "zip5": zip5, "zip4": zip4}), {"zip": "raw"})
+    # a unit delivered in its own column wins over one written in the street line
+    return {"address_std": "st.address_std", "unit_std": "COALESCE(un.unit_std, st.unit_std)",
+            "city_std": "cs.city_std", "state_std": "cs.state_std", "zip5": "zp.zip5", "zip4": "zp.zip4"}

@@ -162,15 +162,15 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
     after the GIS ones (stamped with the load's start they would end before they began)."""
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     staged, go = threading.Event(), threading.Event()
-    cleanse_rows = batch.cleanse_rows
+    cleanse_staged = batch.cleanse_staged  # premises are cleansed in SQL (rows_sql.ADDRESSED)
 
     def hold(*a: object, **k: object) -> object:  # the CIS load's chunk is staged; its cleansing waits
         if threading.current_thread() is not threading.main_thread():
             staged.set()
             go.wait(30)
-        return cleanse_rows(*a, **k)  # type: ignore[arg-type]
+        return cleanse_staged(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch, "cleanse_rows", hold)
+    monkeypatch.setattr(batch, "cleanse_staged", hold)
     result = _cis_premises_change_while_gis_publishes(duck, tmp_path, staged, go)
     assert result.status == "loaded", result.message
     assert _scalar(duck, "SELECT COUNT(*) FROM dim_premise WHERE is_current AND address_std LIKE '%NEW%'") == 5
