@@ -212,8 +212,8 @@ def point_xy(wkt: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def geometry(df: pd.DataFrame, out: pd.DataFrame, issues: list[Issue]) -> None:
-    """Longitude, latitude and coord_status from `geometry_wkt` (swapped or zero points repaired to NULL or swapped
-    back); a value that is no WKT point is `invalid_geometry`."""
+    """Longitude, latitude and coord_status from `geometry_wkt`: a point with latitude and longitude swapped is
+    swapped back, `POINT (0 0)` becomes NULL, and a value that is no WKT point is `invalid_geometry`."""
     x, y = point_xy(df["geometry_wkt"])
     present = df["geometry_wkt"].notna() & (df["geometry_wkt"].astype("string").str.strip() != "")
     issues.append((present & x.isna(), "invalid_geometry", "geometry_wkt"))

@@ -10,7 +10,7 @@ aggregates joined back to the rows. Staged rows never come back to Python; only 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -252,7 +252,10 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
     return run(conn, feed, batch_id, source, cleansed)
 
 
-def _join_specific(m: Mappings, alias: str, inputs: tuple[str, ...], step: Any) -> dict[str, str]:
+Step = Callable[[pd.DataFrame, pd.DataFrame, list[feeds.Issue]], None]  # (values, out, issues): writes out
+
+
+def _join_specific(m: Mappings, alias: str, inputs: tuple[str, ...], step: Step) -> dict[str, str]:
     """Join `step(df, out, issues)` (a feed-specific standardiser) applied to the distinct `inputs` tuples as
     `alias`, with one flag per issue it raises; returns the SQL of each column it writes. What it writes
     replaces a rule's value of the same name, as in `cleanse`."""
