@@ -41,7 +41,7 @@ PER_ROW: dict[str, tuple[str, ...]] = {
 # column by column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit,
 # city, state and zip are not, so one mapping of every distinct (street, unit, city, state, zip) would be as
 # large as the file. gis_premise's point is standardised on its own distinct values too.
-ADDRESSED = {"cis_premise": False, "gis_premise": True}  # feed -> has a WKT point
+ADDRESSED = ("cis_premise", "gis_premise")
 
 
 class Mappings:
@@ -243,7 +243,7 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
                                                                                                     issues)))
         if feed in ADDRESSED:
             std.update(_address(m))
-            if ADDRESSED[feed]:
+            if "geometry_wkt" in FEEDS[feed].columns:
                 std.update(_join_specific(m, "g", ("geometry_wkt",), feeds.geometry))
         raw = ", ".join(f"s.{c}" for c in FEEDS[feed].columns)
         cols = ", ".join(f"{e} AS {name}" for name, e in std.items())
