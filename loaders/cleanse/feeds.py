@@ -121,6 +121,9 @@ def superseded(feed: str, source_row_numbers: pd.Series) -> pd.DataFrame:
 
 Issue = tuple[pd.Series, str, str]  # (failing mask, reason_code, column)
 
+# Feeds of premises: a service address in street, unit, city, state and zip columns (`_address`)
+PREMISES = ("cis_premise", "gis_premise")
+
 
 def _apply_rule(df: pd.DataFrame, out: pd.DataFrame, rule: Rule, tz: str, issues: list[Issue]) -> None:
     raw = df[rule.raw]
@@ -319,7 +322,7 @@ def feed_specific(feed: str, df: pd.DataFrame, out: pd.DataFrame, tz: str, issue
         out["account_number_std"] = ids.account_from_text(df["account_text"])
     elif feed in ("crm_case", "crm_interaction"):
         out["account_number_std"] = ids.account_from_text(df["account_text"])
-    elif feed in ("cis_premise", "gis_premise"):
+    elif feed in PREMISES:
         _address(df, out, "", "", "unit")
     if feed.startswith("gis_"):
         geometry(df, out, issues)

@@ -37,11 +37,10 @@ PER_ROW: dict[str, tuple[str, ...]] = {
     "cis_premise": (),
     "gis_premise": (),
 }
-# Feeds with a service address (street, unit, city, state, zip), standardised as `feeds.feed_specific` does but
-# column by column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit,
-# city, state and zip are not, so one mapping of every distinct (street, unit, city, state, zip) would be as
-# large as the file. gis_premise's point is standardised on its own distinct values too.
-ADDRESSED = ("cis_premise", "gis_premise")
+# Premise feeds' addresses (`feeds.PREMISES`) are standardised as `feeds.feed_specific` does but column by
+# column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit, city,
+# state and zip are not, so one mapping of every distinct (street, unit, city, state, zip) would be as large as
+# the file. gis_premise's point is standardised on its own distinct values too.
 
 
 class Mappings:
@@ -241,7 +240,7 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
         if inputs:
             std.update(_join_specific(m, "x", inputs, lambda df, out, issues: feeds.feed_specific(feed, df, out, tz,
                                                                                                     issues)))
-        if feed in ADDRESSED:
+        if feed in feeds.PREMISES:
             std.update(_address(m))
             if "geometry_wkt" in FEEDS[feed].columns:
                 std.update(_join_specific(m, "g", ("geometry_wkt",), feeds.geometry))
@@ -270,7 +269,7 @@ def _join_specific(m: Mappings, alias: str, inputs: tuple[str, ...], step: Step)
 
 
 def _address(m: Mappings) -> dict[str, str]:
-    """`feeds._address` of a premise feed's address columns (see ADDRESSED); the SQL of each column."""
+    """`feeds._address` of a premise feed's address columns (see `feeds.PREMISES`); the SQL of each column."""
     streets = m.distinct("street")["street"]
     address, street_unit = addresses.streets(streets)
     m.join("st", pd.DataFrame({"raw": streets, "address_std": address, "unit_std": street_unit}), {"street": "raw"})

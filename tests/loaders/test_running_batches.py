@@ -162,7 +162,7 @@ def test_versions_start_when_published_not_when_the_load_began(duck: Engine, tmp
     after the GIS ones (stamped with the load's start they would end before they began)."""
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     staged, go = threading.Event(), threading.Event()
-    cleanse_staged = batch.cleanse_staged  # premises are cleansed in SQL (rows_sql.ADDRESSED)
+    cleanse_staged = batch.cleanse_staged  # premises are cleansed in SQL (rows_sql._address)
 
     def hold(*a: object, **k: object) -> object:  # the CIS load's chunk is staged; its cleansing waits
         if threading.current_thread() is not threading.main_thread():
