@@ -113,12 +113,23 @@ def _latest(conn: sa.Connection, b: int, table: str, key: str | tuple[str, ...],
     return f"SELECT {cols} FROM ({rows}) x WHERE x.rn = 1 AND {keep}"
 
 
+class RepeatedFactKey(Exception):
+    """A batch would give a fact two rows with one key (the batch fails and is rolled back)."""
+
+
 def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: str, cols: list[str],
                   batch_id: int, params: dict | None = None) -> None:
     """Latest wins: delete the fact rows the batch re-delivers, then insert the batch's rows."""
     p = {"b": batch_id, **(params or {})}
     conn.execute(sa.text("DROP TABLE IF EXISTS uf_fact"))
     conn.execute(sa.text(f"CREATE TEMPORARY TABLE uf_fact AS {select_sql}"), p)
+    # the fact's key is unique by construction, not by an index on DuckDB (warehouse.schema.star): a batch
+    # whose rows repeat a key is refused here, as the key's index refuses it on PostgreSQL
+    repeated = conn.execute(sa.text(f"SELECT {', '.join(keys)} FROM uf_fact GROUP BY {', '.join(keys)} "
+                                    "HAVING COUNT(*) > 1 LIMIT 1")).first()
+    if repeated is not None:
+        key = ", ".join(f"{k} = {v!r}" for k, v in zip(keys, repeated, strict=True))
+        raise RepeatedFactKey(f"{fact}: the batch has more than one row for {key}")
     match = " AND ".join(f"f.{k} = {fact}.{k}" for k in keys)
     conn.execute(sa.text(f"DELETE FROM {fact} WHERE EXISTS (SELECT 1 FROM uf_fact f WHERE {match})"))
     conn.execute(sa.text(f"INSERT INTO {fact} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM uf_fact"))
@@ -222,28 +233,35 @@ def _meter(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
 
 
 def _billing_line(conn: sa.Connection, b: int, ts: datetime, tz: str) -> None:
-    bill = _latest(conn, b, "cln_cis_bill", "bill_id_std", "*",
+    # the lines' bills (each bill's latest row) read once, and joined to the dimensions per bill, a third as
+    # many rows as lines: each dimension join scans the whole dimension and hashes this side
+    bill = _latest(conn, b, "cln_cis_bill", "bill_id_std", "bill_id_std, contract_account_std, bill_date_std, "
+                   "period_start_std, period_end_std, bill_type, is_estimated",
                    "bill_id_std IN (SELECT bill_id_std FROM cln_cis_bill_line WHERE batch_id = :b)")
-    infer(conn, "dim_account", "account_number", f"SELECT h.contract_account_std AS account_number FROM ({bill}) h",
-          b, ts)
-    lines = _latest(conn, b, "cln_cis_bill_line", ("bill_id_std", "line_no_std"), "*")
-    sql = (
-        "SELECT l.bill_id_std AS bill_id, l.line_no_std AS line_no, a.account_sk, c.customer_sk, p.premise_sk, "
-        "t.tariff_sk, " + _date_key("h.bill_date_std") + " AS bill_date_key, " + _date_key("h.period_start_std")
-        + " AS period_start_key, " + _date_key("h.period_end_std") + " AS period_end_key, CASE upper(trim("
-        "h.bill_type)) WHEN 'C' THEN 'cancel' WHEN 'R' THEN 'rebill' ELSE 'normal' END AS bill_type, "
-        "upper(trim(l.charge_code)) AS charge_code, l.quantity_std AS quantity, l.unit_std AS unit, "
-        "l.amount_std AS amount, h.is_estimated, :b AS batch_id "
-        f"FROM ({lines}) l LEFT JOIN ({bill}) h ON h.bill_id_std = l.bill_id_std "
+    conn.execute(sa.text("DROP TABLE IF EXISTS uf_bill"))
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE uf_bill AS {bill}"), {"b": b})
+    infer(conn, "dim_account", "account_number", "SELECT contract_account_std AS account_number FROM uf_bill", b, ts)
+    bills = (
+        "SELECT h.*, a.account_sk, c.customer_sk, p.premise_sk, t.tariff_sk FROM uf_bill h "
         "LEFT JOIN dim_account a ON a.account_number = h.contract_account_std AND a.is_current "
         "LEFT JOIN dim_customer c ON c.golden_customer_id = a.golden_customer_id AND c.is_current "
         "LEFT JOIN dim_premise p ON p.premise_id = a.premise_id AND p.is_current "
         "LEFT JOIN (SELECT tariff_code, MAX(tariff_sk) AS tariff_sk FROM dim_tariff GROUP BY tariff_code) t "
         "ON t.tariff_code = a.tariff_code")
+    lines = _latest(conn, b, "cln_cis_bill_line", ("bill_id_std", "line_no_std"), "*")
+    sql = (
+        "SELECT l.bill_id_std AS bill_id, l.line_no_std AS line_no, h.account_sk, h.customer_sk, h.premise_sk, "
+        "h.tariff_sk, " + _date_key("h.bill_date_std") + " AS bill_date_key, " + _date_key("h.period_start_std")
+        + " AS period_start_key, " + _date_key("h.period_end_std") + " AS period_end_key, CASE upper(trim("
+        "h.bill_type)) WHEN 'C' THEN 'cancel' WHEN 'R' THEN 'rebill' ELSE 'normal' END AS bill_type, "
+        "upper(trim(l.charge_code)) AS charge_code, l.quantity_std AS quantity, l.unit_std AS unit, "
+        "l.amount_std AS amount, h.is_estimated, :b AS batch_id "
+        f"FROM ({lines}) l LEFT JOIN ({bills}) h ON h.bill_id_std = l.bill_id_std")
     cols = ["bill_id", "line_no", "account_sk", "customer_sk", "premise_sk", "tariff_sk", "bill_date_key",
             "period_start_key", "period_end_key", "bill_type", "charge_code", "quantity", "unit", "amount",
             "is_estimated", "batch_id"]
     _replace_fact(conn, "fact_billing_line", ["bill_id", "line_no"], sql, cols, b)
+    conn.execute(sa.text("DROP TABLE uf_bill"))
 
 
 def _day_hours(days: list[date], tz: str) -> dict[date, int]:

@@ -4,7 +4,8 @@
     python -m warehouse.render --check    # exit 1 if the committed files are stale
 
 Tables: DuckDB and PostgreSQL get `CREATE TABLE IF NOT EXISTS` with enforced keys (staging tables carry
-none: their key is unique by construction and an index would slow bulk loads). Synapse gets
+none: their key is unique by construction and an index would slow bulk loads; nor, on DuckDB since migration
+009, do the large star tables, `star.KEYED_BY_CONSTRUCTION`). Synapse gets
 `IF OBJECT_ID(...) IS NULL CREATE TABLE ... WITH (DISTRIBUTION = ..., <storage>)`, `NOT ENFORCED`
 keys, no foreign keys, and `GO` between batches. Views are transpiled from PostgreSQL by sqlglot.
 """
@@ -34,10 +35,13 @@ def render_migration(migration: Migration, dialect: Dialect) -> str:
     if any(t.name == DIM_DATE.name for t in migration.tables):
         statements.append(_calendar_fill(dialect))
     statements.extend(migration.seed)
+    if dialect.name == "duckdb":
+        for table in migration.unkeyed_in_duckdb:
+            statements.extend(_without_key(table, dialect))
     for view in migration.views:
         statements.extend(_view(view, dialect))
     sep = "\nGO\n\n" if dialect.batch_separator else "\n\n"
-    body = sep.join(s.rstrip(";") + ";" for s in statements)
+    body = sep.join(s.rstrip(";") + ";" for s in statements) or "-- Nothing to do on this dialect."
     tail = "\nGO\n" if dialect.batch_separator else "\n"
     return HEADER + f"-- Migration {migration.number:03d} ({migration.name}) for {dialect.name}.\n\n" + body + tail
 
@@ -79,7 +83,19 @@ def _sequence(table: Table, col: Column) -> str:
     return f"seq_{table.name}_{col.name}"
 
 
-def _table(table: Table, dialect: Dialect) -> list[str]:
+def _without_key(table: Table, dialect: Dialect) -> list[str]:
+    """Rebuild an existing DuckDB table without its enforced key (DuckDB cannot drop a constraint): a copy with
+    the same columns, defaults and NOT NULLs, its rows, then the copy takes the table's name. Views bind their
+    tables by name when queried, so they read the rebuilt table."""
+    copy = f"{table.name}__unkeyed"
+    cols = ", ".join(table.column_names)
+    create = _table(table, dialect, keyed=False)[-1].replace(
+        f"CREATE TABLE IF NOT EXISTS {table.name} (", f"CREATE TABLE {copy} (", 1)
+    return [create, f"INSERT INTO {copy} ({cols}) SELECT {cols} FROM {table.name}", f"DROP TABLE {table.name}",
+            f"ALTER TABLE {copy} RENAME TO {table.name}"]
+
+
+def _table(table: Table, dialect: Dialect, keyed: bool = True) -> list[str]:
     cols = [_column(c, table, dialect) for c in table.columns]
     out: list[str] = []
     if dialect.name == "synapse":
@@ -101,7 +117,7 @@ def _table(table: Table, dialect: Dialect) -> list[str]:
     for col in table.columns:
         if col.identity and dialect.name == "duckdb":
             out.append(f"CREATE SEQUENCE IF NOT EXISTS {_sequence(table, col)}")
-    if table.primary_key and table.kind != "staging":
+    if keyed and table.primary_key and table.kind != "staging":
         cols.append(f"CONSTRAINT pk_{table.name} PRIMARY KEY ({', '.join(table.primary_key)})")
     body = ",\n    ".join(cols)
     out.append(f"CREATE TABLE IF NOT EXISTS {table.name} (\n    {body}\n)")

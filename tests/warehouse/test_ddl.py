@@ -97,7 +97,9 @@ def test_synapse_has_no_multirow_insert_values_and_no_postgres_types() -> None:
 
 
 def test_table_counts_per_dialect() -> None:
-    counts = {name: len(re.findall(r"CREATE TABLE", render.full_ddl(d))) for name, d in DIALECTS.items()}
+    # (DuckDB's migration 009 rebuilds tables as `<name>__unkeyed` copies: not tables of their own)
+    counts = {name: len(re.findall(r"CREATE TABLE (?!\w+__unkeyed )", render.full_ddl(d)))
+              for name, d in DIALECTS.items()}
     assert len(set(counts.values())) == 1, counts
     # 006 ops adds 4 tables; 005 cleansed 23: 20 cln_ + match_record, match_pair, match_run
     assert counts["synapse"] == len(all_tables()) == 45 + 4 + 23

@@ -86,3 +86,43 @@ def test_migration_files_are_numbered_and_ordered() -> None:
     files = migration_files(DUCKDB)
     assert [f.version for f in files] == sorted(f.version for f in files)
     assert [f.path.name for f in files] == [m.filename for m in migrations()]
+
+
+def _primary_keys(conn: sa.Connection) -> set[str]:
+    return {str(t) for t in conn.execute(sa.text(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")).scalars()}
+
+
+def test_duckdb_star_tables_lose_their_enforced_keys_and_keep_their_rows(duckdb_engine: Engine, tmp_path) -> None:
+    """Migration 009 on a DuckDB warehouse migrated (and loaded) before it: the large star tables keep every row,
+    column default and NOT NULL, and no longer carry an enforced key; the small ones keep theirs."""
+    from warehouse.schema.star import KEYED_BY_CONSTRUCTION
+
+    before = tmp_path / "ddl" / "duckdb"
+    before.mkdir(parents=True)
+    for f in migration_files(DUCKDB)[:-1]:
+        (before / f.path.name).write_text(f.sql)
+    migrate(duckdb_engine, ddl_dir=tmp_path / "ddl")
+    star = {t.name for t in KEYED_BY_CONSTRUCTION}
+    with duckdb_engine.begin() as conn:
+        assert star <= _primary_keys(conn)
+        conn.execute(sa.text("INSERT INTO dim_premise (premise_id, row_hash, effective_from, is_current) "
+                             "VALUES ('0000000001', 'h', TIMESTAMP '2026-01-05', TRUE)"))
+    [outcome] = [o for o in migrate(duckdb_engine) if o.version == 9]
+    assert outcome.status == "applied"
+    with duckdb_engine.begin() as conn:
+        keyed = _primary_keys(conn)
+        assert not keyed & star and {"dim_date", "dim_tariff", "dim_batch"} <= keyed
+        # the sequence still numbers new versions after the old ones; the defaults and NOT NULLs are there
+        conn.execute(sa.text("INSERT INTO dim_premise (premise_id, row_hash, effective_from, is_current) "
+                             "VALUES ('0000000002', 'h', TIMESTAMP '2026-01-06', TRUE)"))
+        rows = conn.execute(sa.text("SELECT premise_sk, premise_id, is_inferred FROM dim_premise ORDER BY 1")).all()
+        assert [tuple(r) for r in rows] == [(1, "0000000001", False), (2, "0000000002", False)]
+        import pytest
+
+        with pytest.raises(sa.exc.DBAPIError, match="NOT NULL"):
+            conn.execute(sa.text("INSERT INTO dim_premise (premise_id, effective_from, is_current) "
+                                 "VALUES ('0000000003', TIMESTAMP '2026-01-06', TRUE)"))
+    with duckdb_engine.connect() as conn:  # views over the rebuilt tables still bind
+        for view in (v for m in migrations() for v in m.views):
+            conn.execute(sa.text(f"SELECT * FROM {view.name}")).all()
