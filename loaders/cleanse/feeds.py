@@ -123,6 +123,8 @@ Issue = tuple[pd.Series, str, str]  # (failing mask, reason_code, column)
 
 # Feeds of premises: a service address in street, unit, city, state and zip columns (`_address`)
 PREMISES = ("cis_premise", "gis_premise")
+# Feeds of people (`_customerish`): names, email, phone and a postal address
+CONTACTS = ("cis_customer", "crm_contact")
 
 
 def _apply_rule(df: pd.DataFrame, out: pd.DataFrame, rule: Rule, tz: str, issues: list[Issue]) -> None:
@@ -277,8 +279,9 @@ def describe(rows: pd.DataFrame, reason: pd.Series, column: pd.Series) -> pd.Dat
 
 
 def rule_table(rule: Rule, values: pd.Series, tz: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """One rule applied to distinct raw values: (frame of `raw`, `std` and one flag `f<i>` per issue the rule
-    raises, [(reason_code, column) per flag in the order `cleanse` checks them]). Every rule is a function of
+    """One rule applied to distinct raw values: (frame of `raw`, `std`, one flag `f<i>` per issue the rule
+    raises and, for a date, `swap` (repaired by swapping day and month), [(reason_code, column) per flag in the
+    order `cleanse` checks them]). Every rule is a function of
     its one raw value, so joining this table back on the raw value gives each row what `cleanse` gives it."""
     df = pd.DataFrame({rule.raw: values.astype(object)})
     out = pd.DataFrame(index=df.index)
@@ -286,7 +289,8 @@ def rule_table(rule: Rule, values: pd.Series, tz: str) -> tuple[pd.DataFrame, li
     _apply_rule(df, out, rule, tz, issues)
     std = out[f"__{rule.std}" if rule.std.endswith("_key") else rule.std]
     flags, described = issue_flags(issues)
-    return pd.DataFrame({"raw": df[rule.raw], "std": std, **flags}), described
+    swap = {"swap": out[f"__swap_{rule.raw}"].to_numpy(dtype=bool)} if rule.kind == "date" else {}
+    return pd.DataFrame({"raw": df[rule.raw], "std": std, **flags, **swap}), described
 
 
 def issue_flags(issues: list[Issue]) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
@@ -394,14 +398,20 @@ def _fits(num: pd.Series) -> pd.Series:
     return pd.Series(np.isfinite(values) & (values.abs() < _DECIMAL_LIMIT), index=num.index)
 
 
-def _move_in_swap(df: pd.DataFrame, out: pd.DataFrame) -> None:
-    """A move-in date whose day and month are both <= 12 is ambiguous on its own; CIS creates the business
-    partner on the move-in day, so when swapping day and month makes it equal `created_on`, it was swapped."""
-    raw = df["move_in_date"].astype("string").str.strip()
+def move_in_swapped(move_in: pd.Series, created_on: pd.Series, move_in_std: pd.Series) -> pd.Series:
+    """Where a move-in date was delivered with day and month swapped. One whose day and month are both <= 12 is
+    ambiguous on its own; CIS creates the business partner on the move-in day, so when swapping day and month
+    makes it equal `created_on`, it was swapped."""
+    raw = move_in.astype("string").str.strip()
     swapped = raw.str[:4] + raw.str[6:8] + raw.str[4:6]
-    created = df["created_on"].astype("string").str.strip()
-    fix = (raw != created) & (swapped == created) & raw.str.fullmatch(r"\d{8}").fillna(False) & \
-        out["move_in_date_std"].notna()
+    created = created_on.astype("string").str.strip()
+    return ((raw != created) & (swapped == created) & raw.str.fullmatch(r"\d{8}") & move_in_std.notna()) \
+        .fillna(False).astype(bool)
+
+
+def _move_in_swap(df: pd.DataFrame, out: pd.DataFrame) -> None:
+    """`move_in_swapped` rows take `created_on` as their move-in date, noted as a swap repair."""
+    fix = move_in_swapped(df["move_in_date"], df["created_on"], out["move_in_date_std"])
     if fix.any():
         out.loc[fix, "move_in_date_std"] = out.loc[fix, "created_on_std"]
         out.loc[fix, "__swap_move_in_date"] = True

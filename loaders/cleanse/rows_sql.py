@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from loaders import bulk
-from loaders.cleanse import addresses, feeds
+from loaders.cleanse import addresses, contacts, dates, feeds, ids, names
 from warehouse.schema.staging import FEEDS
 
 # feed -> the raw columns its feed-specific standardisers (`feeds.feed_specific`) read; each output is a
@@ -36,6 +36,8 @@ PER_ROW: dict[str, tuple[str, ...]] = {
     "gis_service_point": ("geometry_wkt",),
     "cis_premise": (),
     "gis_premise": (),
+    "cis_customer": (),
+    "crm_contact": (),
 }
 # Premise feeds' addresses (`feeds.PREMISES`) are standardised as `feeds.feed_specific` does but column by
 # column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit, city,
@@ -51,6 +53,7 @@ class Mappings:
         self.raw, self.names, self.joins = raw, [], []
         self.flags: list[tuple[str, str, str]] = []
         self.prep: dict[str, str] = {}  # per-row values the rules share, computed once: name -> SQL over s
+        self.swaps: dict[str, str] = {}  # date rule's raw column -> SQL: repaired by swapping day and month
 
     def source(self) -> str:
         """The staged rows with the shared per-row values, as a FROM item (alias it `s`)."""
@@ -78,6 +81,8 @@ class Mappings:
             table, issues = feeds.rule_table(rule, self.distinct(rule.raw)[rule.raw], tz)
             self.join(alias, table, {rule.raw: "raw"})
             self.flags += [(f"{alias}.f{j}", code, col) for j, (code, col) in enumerate(issues)]
+            if "swap" in table.columns:
+                self.swaps[rule.raw] = f"COALESCE({alias}.swap, FALSE)"
             return f"{alias}.std"
         ascii_or_null = f"(s.{rule.raw} IS NULL OR strlen(s.{rule.raw}) = length(s.{rule.raw}))"
         table, issues = feeds.rule_table(rule, self.distinct(rule.raw, where=f"NOT {ascii_or_null}")[rule.raw], tz)
@@ -240,6 +245,8 @@ def cleanse_in_sql(conn: sa.Connection, batch_id: int, source: str, tz: str,
         if inputs:
             std.update(_join_specific(m, "x", inputs, lambda df, out, issues: feeds.feed_specific(feed, df, out, tz,
                                                                                                     issues)))
+        if feed in feeds.CONTACTS:
+            std.update(_contact(m, feed, std))
         if feed in feeds.PREMISES:
             std.update(_address(m))
             if "geometry_wkt" in FEEDS[feed].columns:
@@ -268,19 +275,69 @@ def _join_specific(m: Mappings, alias: str, inputs: tuple[str, ...], step: Step)
     return {c: f"{alias}.{c}" for c in out.columns}
 
 
-def _address(m: Mappings) -> dict[str, str]:
-    """`feeds._address` of a premise feed's address columns (see `feeds.PREMISES`); the SQL of each column."""
-    streets = m.distinct("street")["street"]
+def _address(m: Mappings, prefix: str = "", unit: str | None = "unit") -> dict[str, str]:
+    """`feeds._address` of the address columns named `prefix` + street, city, state and zip, with a `unit`
+    column (premises, CIS customers' mailing address) or none (CRM contacts); the SQL of each column."""
+    streets = m.distinct(f"{prefix}street")[f"{prefix}street"]
     address, street_unit = addresses.streets(streets)
-    m.join("st", pd.DataFrame({"raw": streets, "address_std": address, "unit_std": street_unit}), {"street": "raw"})
-    units = m.distinct("unit")["unit"]
-    m.join("un", pd.DataFrame({"raw": units, "unit_std": addresses.unit_std(units)}), {"unit": "raw"})
-    places = m.distinct("city", "state")
-    city, state = addresses.city_state(places["city"], places["state"])
-    m.join("cs", places.assign(city_std=city, state_std=state), {"city": "city", "state": "state"})
-    zips = m.distinct("zip")["zip"]
+    m.join("st", pd.DataFrame({"raw": streets, "address_std": address, "unit_std": street_unit}),
+           {f"{prefix}street": "raw"})
+    unit_sql = "CAST(st.unit_std AS VARCHAR)"
+    if unit:
+        units = m.distinct(unit)[unit]
+        m.join("un", pd.DataFrame({"raw": units, "unit_std": addresses.unit_std(units)}), {unit: "raw"})
+        # a unit delivered in its own column wins over one written in the street line
+        unit_sql = f"COALESCE(CAST(un.unit_std AS VARCHAR), {unit_sql})"
+    places = m.distinct(f"{prefix}city", f"{prefix}state")
+    city, state = addresses.city_state(places[f"{prefix}city"], places[f"{prefix}state"])
+    m.join("cs", places.assign(city_std=city, state_std=state), {f"{prefix}city": f"{prefix}city",
+                                                                 f"{prefix}state": f"{prefix}state"})
+    zips = m.distinct(f"{prefix}zip")[f"{prefix}zip"]
     zip5, zip4 = addresses.zips(zips)
-    m.join("zp", pd.DataFrame({"raw": zips, "zip5": zip5, "zip4": zip4}), {"zip": "raw"})
-    # a unit delivered in its own column wins over one written in the street line
-    return {"address_std": "st.address_std", "unit_std": "COALESCE(un.unit_std, st.unit_std)",
-            "city_std": "cs.city_std", "state_std": "cs.state_std", "zip5": "zp.zip5", "zip4": "zp.zip4"}
+    m.join("zp", pd.DataFrame({"raw": zips, "zip5": zip5, "zip4": zip4}), {f"{prefix}zip": "raw"})
+    return {f"{prefix}address_std": "st.address_std", "unit_std": unit_sql, "city_std": "cs.city_std",
+            "state_std": "cs.state_std", "zip5": "zp.zip5", "zip4": "zp.zip4"}
+
+
+def _each(m: Mappings, alias: str, col: str, outputs: Callable[[pd.Series], dict[str, Any]]) -> dict[str, str]:
+    """Join `outputs(distinct values of col)` (column name -> values) as `alias`; the SQL of each column, as
+    text (a column with no value at all would otherwise come back untyped)."""
+    values = m.distinct(col)[col].reset_index(drop=True)
+    out = pd.DataFrame(outputs(values)).reset_index(drop=True)
+    m.join(alias, out.assign(raw=values), {col: "raw"})
+    return {c: f"CAST({alias}.{c} AS VARCHAR)" for c in out.columns}
+
+
+def _contact(m: Mappings, feed: str, std: dict[str, str]) -> dict[str, str]:
+    """`feeds._customerish`, `feeds._address` and (CIS) `feeds._move_in_swap` of a contact feed (see
+    `feeds.CONTACTS`), each column mapped on its own distinct values; the SQL of each column. `std` holds the
+    rules' columns (the move-in date and the date repairs read them)."""
+    out: dict[str, str] = {}
+    if feed == "cis_customer":
+        out.update(_each(m, "nm", "full_name", lambda v: names.cis_names(v).to_dict("series")))
+    else:
+        out.update(_each(m, "fn", "first_name", lambda v: {"first_name_std": names.name_part(v)}))
+        out.update(_each(m, "ln", "last_name", lambda v: {"last_name_std": names.name_part(v)}))
+        out.update(second_person_std="CAST(NULL AS VARCHAR)", organisation_std="CAST(NULL AS VARCHAR)",
+                   name_kind=f"CASE WHEN {out['last_name_std']} IS NOT NULL THEN 'person' ELSE 'placeholder' END")
+        out.update(_each(m, "ac", "account_text", lambda v: {"account_number_std": ids.account_from_text(v)}))
+    out.update(_each(m, "em", "email", lambda v: dict(zip(("email_std", "email_status"), contacts.emails(v),
+                                                          strict=True))))
+    out.update(_each(m, "ph", "phone", lambda v: dict(zip(("phone_e164", "phone_status"), contacts.phones(v),
+                                                          strict=True))))
+    if feed != "cis_customer":
+        out.update(_address(m, unit=None))
+        return out
+    out.update(_address(m, "mail_", "mail_unit"))
+    # a move-in date delivered day-month swapped takes created_on (only rows whose two dates differ can be one)
+    pairs = m.distinct("move_in_date", "created_on", where="move_in_date <> created_on").reset_index(drop=True)
+    parsed = dates.parse_yyyymmdd(pairs["move_in_date"])[0]
+    m.join("mv", pairs.assign(fix=feeds.move_in_swapped(pairs["move_in_date"], pairs["created_on"], parsed)
+                              .to_numpy()), {"move_in_date": "move_in_date", "created_on": "created_on"})
+    fix = "COALESCE(mv.fix, FALSE)"
+    out["move_in_date_std"] = f"CASE WHEN {fix} THEN {std['created_on_std']} ELSE {std['move_in_date_std']} END"
+    swaps = {**m.swaps, "move_in_date": f"({m.swaps['move_in_date']} OR {fix})"}
+    # `feeds.cleanse`'s date_repairs: the swapped date columns in rule order, comma-separated
+    repaired = ", ".join(f"CASE WHEN {swaps[r.raw]} THEN '{r.raw}' END" for r in feeds.SPECS[feed] if r.raw in swaps)
+    out["date_repairs"] = f"NULLIF(concat_ws(',', {repaired}), '')"
+    return out

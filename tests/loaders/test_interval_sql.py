@@ -175,3 +175,92 @@ def test_a_failing_batch_reports_its_own_error(tmp_path: Path, monkeypatch: pyte
     assert "40000" in result.message and "minutes_std" in result.message
     assert "transaction is aborted" not in result.message
     assert all(not rows for table, rows in content(engine).items() if table != "dim_batch")
+
+
+CUSTOMER_HEADER = ("partner_id|record_action|customer_type|full_name|email|phone|mail_street|mail_unit|mail_city|"
+                   "mail_state|mail_zip|birth_date|move_in_date|created_on|changed_on")
+
+
+def _customer(pid: str = "0000000001", name: str = "SMITH JOHN", email: str = "John.Smith@Mail.com",
+              phone: str = "(217) 555-0134", street: str = "123 N Main St", unit: str = "", city: str = "Springfield",
+              state: str = "IL", zip_: str = "62701", birth: str = "19800215", move_in: str = "20200101",
+              created: str = "20200101", changed: str = "00000000") -> str:
+    return "|".join([pid, "I", "P", name, email, phone, street, unit, city, state, zip_, birth, move_in, created,
+                     changed])
+
+
+def _contact(cid: str = "C1", first: str | None = "John", last: str | None = "Smith", email: str | None = "j@x.com",
+             phone: str | None = "217-555-0134", street: str | None = "123 North Main Street Apt 4",
+             account: str | None = "acct 1001", created: str | None = "2026-03-02T10:00:00Z") -> str:
+    import json
+
+    return json.dumps({"contact_id": cid, "first_name": first, "last_name": last, "email": email, "phone": phone,
+                       "street": street, "city": "Springfield", "state": "IL", "zip": "62701-1234",
+                       "account_text": account, "created_at": created}, ensure_ascii=False)
+
+
+def _contact_edge_files(root: Path) -> list[Path]:
+    customers = [
+        _customer(),
+        # dates: day-month swapped (repaired), invalid, null, and a move-in swapped against created_on
+        _customer(pid="2", birth="19801302", move_in="20261305"), _customer(pid="3", birth="19801332"),
+        _customer(pid="4", move_in="20200304", created="20200403"),  # move-in swapped: takes created_on
+        _customer(pid="5", move_in=" 20200304 ", created="20200403"),  # the same, padded
+        _customer(pid="6", move_in="20200304", created="20200405"),  # no swap explains it: kept
+        _customer(pid="7", move_in="20200304", created=""), _customer(pid="8", move_in="", created="20200403"),
+        _customer(pid="9", birth="19801302", move_in="20200304", created="20200403", changed="20261302"),
+        _customer(pid="10", move_in="2020034", created="2020043"), _customer(pid="21", birth="19801302"),
+        # keys: missing, unreadable, padded
+        _customer(pid=""), _customer(pid="12a"), _customer(pid=" 13 "),
+        # names, contacts and addresses as people type them
+        _customer(pid="14", name="ESTATE OF ALICE BROWN", email="none@none.com", phone="000-000-0000"),
+        _customer(pid="15", name="ACME WIDGETS LLC", email="billing@acme.example.net", phone="+44 20 7946 0958"),
+        _customer(pid="16", name="SMITH JOHN & JANE", email="  José@Exämple.com ", phone="555"),
+        _customer(pid="17", name="", email="", phone="", street="", unit="", city="", state="", zip_=""),
+        _customer(pid="18", name="O'NEIL MARY-KATE", street="45 Oak Ave Apt 4", unit="#5", zip_="627011234"),
+        _customer(pid="19", street="9 Elm Rd Unit 2", unit="", city="springfield", state="il", zip_="6270"),
+        _customer(pid="20", street="\u00a07 W Park\u00a0", email="x@y", phone="217.555.0134 x12"),
+        _customer(), _customer(),  # exact re-sends fold
+    ]
+    contacts = [
+        _contact(), _contact(cid="C2", first=None, last=None, email=None, phone=None, street=None, account=None),
+        _contact(cid="C3", first="  mary ann ", last="O'Neil Jr.", email="MARY@EXAMPLE.ORG", account="1001"),
+        _contact(cid="C4", last="", account="acct no. 000000001002 ", created="yesterday"),
+        _contact(cid="", first="Nobody"), _contact(cid="C6", first="Zoë", last="Çelik", email="zoë@exämple.com",
+                                                   street="12 Rue de l'Église", phone="+33 1 42 68 53 00"),
+        _contact(cid="C7", street="1 Industrial Pkwy Ste 200", phone="(217) 555-0100"), _contact(), _contact(),
+    ]
+    cis = root / "in" / "cis" / "cis_customer_20260302_full.dat"
+    crm = root / "in" / "crm" / "crm_contact_20260302.jsonl"
+    for path, lines in ((cis, [CUSTOMER_HEADER, *customers]), (crm, contacts)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [cis, crm]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["in_memory", "streamed"])
+def test_contact_feeds_every_rule_and_edge_case_equal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     streamed: bool) -> None:
+    """CIS customers and CRM contacts (names, emails, phones, addresses, date swaps, the move-in repair) cleansed
+    in SQL (`rows_sql._contact`) give exactly the pandas cleanse's rows."""
+    files = _contact_edge_files(tmp_path)
+    if streamed:
+        force_streaming(monkeypatch, chunk_rows=4)
+    results = []
+
+    def load(engine: Engine) -> None:
+        results.append([load_file(engine, f) for f in files])
+
+    assert {"cis_customer", "crm_contact"} <= set(staged.SQL_CLEANSE)
+    got, expected = _both_ways(tmp_path, monkeypatch, load)
+    for in_sql, in_pandas in zip(*results, strict=True):
+        assert in_sql.status == in_pandas.status == "loaded", in_sql.message
+        assert (in_sql.rows_loaded, in_sql.rows_quarantined, in_sql.rows_merged, in_sql.quarantined_by_reason) == \
+            (in_pandas.rows_loaded, in_pandas.rows_quarantined, in_pandas.rows_merged,
+             in_pandas.quarantined_by_reason)
+    repairs = " ".join(got["cln_cis_customer"])
+    for repaired in ("'birth_date'", "'move_in_date'", "'birth_date,move_in_date'",
+                     "'birth_date,move_in_date,changed_on'"):
+        assert repaired in repairs, repaired
+    for table in expected:
+        assert got[table] == expected[table], table
