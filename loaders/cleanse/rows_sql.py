@@ -42,7 +42,8 @@ PER_ROW: dict[str, tuple[str, ...]] = {
 # Premise feeds' addresses (`feeds.PREMISES`) are standardised as `feeds.feed_specific` does but column by
 # column, each on its own distinct values (`_address`): a premise's street is nearly unique, its unit, city,
 # state and zip are not, so one mapping of every distinct (street, unit, city, state, zip) would be as large as
-# the file. gis_premise's point is standardised on its own distinct values too.
+# the file. gis_premise's point is standardised on its own distinct values too. Contact feeds
+# (`feeds.CONTACTS`) the same way: names, email, phone and each address column on their own (`_contact`).
 
 
 class Mappings:
@@ -299,7 +300,7 @@ def _address(m: Mappings, prefix: str = "", unit: str | None = "unit") -> dict[s
             "state_std": "cs.state_std", "zip5": "zp.zip5", "zip4": "zp.zip4"}
 
 
-def _each(m: Mappings, alias: str, col: str, outputs: Callable[[pd.Series], dict[str, Any]]) -> dict[str, str]:
+def _by_value(m: Mappings, alias: str, col: str, outputs: Callable[[pd.Series], dict[str, Any]]) -> dict[str, str]:
     """Join `outputs(distinct values of col)` (column name -> values) as `alias`; the SQL of each column, as
     text (a column with no value at all would otherwise come back untyped)."""
     values = m.distinct(col)[col].reset_index(drop=True)
@@ -314,17 +315,16 @@ def _contact(m: Mappings, feed: str, std: dict[str, str]) -> dict[str, str]:
     rules' columns (the move-in date and the date repairs read them)."""
     out: dict[str, str] = {}
     if feed == "cis_customer":
-        out.update(_each(m, "nm", "full_name", lambda v: names.cis_names(v).to_dict("series")))
+        out.update(_by_value(m, "nm", "full_name", lambda v: names.cis_names(v).to_dict("series")))
     else:
-        out.update(_each(m, "fn", "first_name", lambda v: {"first_name_std": names.name_part(v)}))
-        out.update(_each(m, "ln", "last_name", lambda v: {"last_name_std": names.name_part(v)}))
+        out.update(_by_value(m, "fn", "first_name", lambda v: {"first_name_std": names.name_part(v)}))
+        out.update(_by_value(m, "ln", "last_name", lambda v: {"last_name_std": names.name_part(v)}))
         out.update(second_person_std="CAST(NULL AS VARCHAR)", organisation_std="CAST(NULL AS VARCHAR)",
                    name_kind=f"CASE WHEN {out['last_name_std']} IS NOT NULL THEN 'person' ELSE 'placeholder' END")
-        out.update(_each(m, "ac", "account_text", lambda v: {"account_number_std": ids.account_from_text(v)}))
-    out.update(_each(m, "em", "email", lambda v: dict(zip(("email_std", "email_status"), contacts.emails(v),
-                                                          strict=True))))
-    out.update(_each(m, "ph", "phone", lambda v: dict(zip(("phone_e164", "phone_status"), contacts.phones(v),
-                                                          strict=True))))
+        out.update(_by_value(m, "ac", "account_text", lambda v: {"account_number_std": ids.account_from_text(v)}))
+    email, phone = ("email_std", "email_status"), ("phone_e164", "phone_status")
+    out.update(_by_value(m, "em", "email", lambda v: dict(zip(email, contacts.emails(v), strict=True))))
+    out.update(_by_value(m, "ph", "phone", lambda v: dict(zip(phone, contacts.phones(v), strict=True))))
     if feed != "cis_customer":
         out.update(_address(m, unit=None))
         return out
