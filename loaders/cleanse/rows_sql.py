@@ -301,12 +301,12 @@ def _address(m: Mappings, prefix: str = "", unit: str | None = "unit") -> dict[s
 
 
 def _by_value(m: Mappings, alias: str, col: str, outputs: Callable[[pd.Series], dict[str, Any]]) -> dict[str, str]:
-    """Join `outputs(distinct values of col)` (column name -> values) as `alias`; the SQL of each column, as
-    text (a column with no value at all would otherwise come back untyped)."""
-    values = m.distinct(col)[col].reset_index(drop=True)
-    out = pd.DataFrame(outputs(values)).reset_index(drop=True)
-    m.join(alias, out.assign(raw=values), {col: "raw"})
-    return {c: f"CAST({alias}.{c} AS VARCHAR)" for c in out.columns}
+    """`_join_specific` of a standardiser of one column that raises no issue: `outputs(values)` gives each
+    column it writes (name -> values)."""
+    def step(df: pd.DataFrame, out: pd.DataFrame, issues: list[feeds.Issue]) -> None:
+        for name, values in outputs(df[col]).items():
+            out[name] = values
+    return _join_specific(m, alias, (col,), step)
 
 
 def _contact(m: Mappings, feed: str, std: dict[str, str]) -> dict[str, str]:
