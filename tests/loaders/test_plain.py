@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from loaders import batch
 from loaders.errors import DeliveryError
 from loaders.sources import delivery, plain
+from loaders.sources.delivery import parse_name
 from warehouse.schema.staging import FEEDS
 
 FEED = FEEDS["cis_tariff"]
@@ -98,6 +100,49 @@ def test_plain_frames_hold_at_least_chunk_rows_records(monkeypatch: pytest.Monke
     whole = pd.concat(frames, ignore_index=True)
     assert list(whole["source_row_number"]) == list(range(1, 3001))
     assert list(whole[FEED.columns[0]]) == [f"r{i}" for i in range(3000)]
+
+
+def test_a_short_last_chunk_joins_the_one_before(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A streamed file's last chunk shorter than a row group would go through DuckDB's WAL and be written again
+    at the next checkpoint: it is joined to the chunk before it; a last chunk of a row group or more stays on
+    its own. Every record once, in file order (rejects: `test_tail_join_keeps_every_chunk_and_its_rejects`)."""
+    monkeypatch.setattr(plain, "BLOCK_BYTES", 4096)  # ~100 records a block
+    monkeypatch.setattr(batch, "CHUNK_ROWS", 700)
+    rows = [ROW.replace("v0", f"r{i}") for i in range(3000)]
+    path = tmp_path / "cis_tariff_20261001.dat"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+    def chunks(row_group: int) -> list[tuple[pd.DataFrame, list]]:
+        monkeypatch.setattr(batch, "ROW_GROUP_ROWS", row_group)
+        return list(batch._chunks(path, parse_name(path), "utf-8", True, False))
+
+    apart = [len(frame) for frame, _ in chunks(0)]  # no chunk is shorter than 0 rows: none joined
+    assert len(apart) > 2 and apart[-1] < 700, apart
+    assert [len(frame) for frame, _ in chunks(apart[-1])] == apart  # the last chunk is a whole row group
+    joined = chunks(apart[-1] + 1)
+    assert [len(frame) for frame, _ in joined] == [*apart[:-2], apart[-2] + apart[-1]]
+    whole = pd.concat([frame for frame, _ in joined], ignore_index=True)
+    assert list(whole["source_row_number"]) == list(range(1, 3001))
+
+
+def test_tail_join_keeps_every_chunk_and_its_rejects() -> None:
+    def chunk(first: int, n: int) -> tuple[pd.DataFrame, list]:
+        return pd.DataFrame({"source_row_number": range(first, first + n)}), [(first, "bad", "d", "raw")]
+
+    def joined(*sizes: int) -> list[tuple[list[int], list[int]]]:
+        chunks, first = [], 1
+        for n in sizes:
+            chunks.append(chunk(first, n))
+            first += n
+        return [(list(f["source_row_number"]), [r[0] for r in rejects])
+                for f, rejects in batch._tail_joined(iter(chunks), tail_rows=10)]
+
+    assert joined() == []
+    assert joined(3) == [([1, 2, 3], [1])]
+    assert joined(12, 3) == [(list(range(1, 16)), [1, 13])]
+    assert joined(12, 12, 3) == [(list(range(1, 13)), [1]), (list(range(13, 28)), [13, 25])]
+    assert joined(12, 12, 10) == [(list(range(1, 13)), [1]), (list(range(13, 25)), [13]),
+                                  (list(range(25, 35)), [25])]
 
 
 def test_stream_scan_sees_quotes_and_bare_carriage_returns(tmp_path: Path) -> None:
