@@ -42,7 +42,9 @@ STREAM_BYTES = 64 << 20
 CHUNK_ROWS = 200_000
 # DuckDB's row group: a chunk's transaction that appends fewer rows than this to a table writes them to the WAL
 # (written again, compressed, at the next checkpoint); one that appends at least this many writes them straight
-# to the database file. A streamed file's short last chunk is therefore joined to the chunk before it.
+# to the database file, in row groups of this size and one partial group with the rest. Partial groups are
+# merged by the next checkpoint ("vacuum", rewriting and recompressing their neighbours), so streamed chunks
+# are cut at whole row groups and only a file's last chunk ends in a partial one (`_row_groups`).
 ROW_GROUP_ROWS = 122_880
 PART_BYTES = 24 << 20
 DELIMITERS = {"pipe": "|", "csv": ",", "csv_wkt": ","}
@@ -300,28 +302,46 @@ def _chunks(path: Path, name: DeliveryName, encoding: str, plain_text: bool, arr
     then stays in Arrow on its way to the warehouse."""
     feed = name.feed
     if feed.format == "jsonl":
-        yield from _tail_joined(iter_jsonl(path, feed, encoding, name.gzipped, CHUNK_ROWS), ROW_GROUP_ROWS)
+        yield from _row_groups(iter_jsonl(path, feed, encoding, name.gzipped, CHUNK_ROWS), ROW_GROUP_ROWS)
         return
     frames = iter_delimited(path, feed, DELIMITERS[feed.format], encoding, name.gzipped, CHUNK_ROWS, plain_text,
                             arrow=arrow)
-    for chunk, _ in _tail_joined(((frame, []) for frame in frames), ROW_GROUP_ROWS):
+    for chunk, _ in _row_groups(((frame, []) for frame in frames), ROW_GROUP_ROWS):
         yield chunk, take_rejects(chunk, "wrong_field_count")
 
 
-def _tail_joined(chunks: Iterator[Chunk], tail_rows: int) -> Iterator[Chunk]:
-    """`chunks` in order, but a last chunk of fewer than `tail_rows` records is joined to the one before it
-    (see ROW_GROUP_ROWS; in the 2 M-customer month: the customer snapshot's last 11,381 records, the GIS
-    service points' last 121,350). The last two chunks are held back until the next arrives."""
-    before: Chunk | None = None
-    last: Chunk | None = None
-    for chunk in chunks:
-        if before is not None:
-            yield before
-        before, last = last, chunk
-    if before is not None and last is not None and len(last[0]) < tail_rows:
-        yield pd.concat([before[0], last[0]], ignore_index=True), before[1] + last[1]
+def _row_groups(chunks: Iterator[Chunk], unit: int) -> Iterator[Chunk]:
+    """`chunks` re-cut so that every chunk but the last holds a whole number of row groups (`unit` records) and
+    the last at least one when the file has that many (see ROW_GROUP_ROWS). Records and their rejects keep
+    their order; a chunk is held back until the next arrives, so the last row group's remainder can join it.
+    `unit` 0 leaves the chunks as they are."""
+    if unit <= 0:
+        yield from chunks
         return
-    yield from (c for c in (before, last) if c is not None)
+    held: Chunk | None = None
+    frames: list[pd.DataFrame] = []
+    rejects: list[tuple[int, str, str, str]] = []
+    for frame, chunk_rejects in chunks:
+        frames.append(frame)
+        rejects += chunk_rejects
+        rows = sum(len(f) for f in frames)
+        if rows < unit:
+            continue
+        buffer = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        cut = rows - rows % unit
+        whole, rest = buffer.iloc[:cut], buffer.iloc[cut:].reset_index(drop=True)
+        last = int(whole["source_row_number"].iloc[-1])
+        if held is not None:
+            yield held
+        held = whole, [r for r in rejects if r[0] <= last]
+        frames, rejects = ([rest] if len(rest) else []), [r for r in rejects if r[0] > last]
+    if held is None:
+        if frames:
+            yield pd.concat(frames, ignore_index=True), rejects
+    elif frames:
+        yield pd.concat([held[0], *frames], ignore_index=True), held[1] + rejects
+    else:
+        yield held
 
 
 @dataclass

@@ -132,7 +132,10 @@ def _replace_fact(conn: sa.Connection, fact: str, keys: list[str], select_sql: s
         raise RepeatedFactKey(f"{fact}: the batch has more than one row for {key}")
     match = " AND ".join(f"f.{k} = {fact}.{k}" for k in keys)
     conn.execute(sa.text(f"DELETE FROM {fact} WHERE EXISTS (SELECT 1 FROM uf_fact f WHERE {match})"))
-    conn.execute(sa.text(f"INSERT INTO {fact} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM uf_fact"))
+    # in key order: an ordered insert appends whole DuckDB row groups; one straight from the temporary table
+    # keeps its per-thread partial groups, which the next checkpoint merges (rewriting their neighbours)
+    conn.execute(sa.text(f"INSERT INTO {fact} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM uf_fact "
+                         f"ORDER BY {', '.join(keys)}"))
     conn.execute(sa.text("DROP TABLE uf_fact"))
 
 

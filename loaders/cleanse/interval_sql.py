@@ -83,8 +83,10 @@ def _cleansed_sql(m: Mappings, tz: str) -> str:
     channels = m.distinct("channel")["channel"]
     delivered = (channels.astype("string").str.strip() == "1").fillna(False).astype(bool)
     m.join("c", pd.DataFrame({"raw": channels, "delivered": delivered}), {"channel": "raw"})
-    raw = ", ".join(f"s.{c}" for c in RAW)
-    raw_cols = ", ".join(RAW)
+    # besides the standardised values, the rows carry only the raw text the steps below read (the channel,
+    # the quality code) and what `rows_sql._fates` needs; the rest is joined back at insert (`rows_sql.run`)
+    kept = {**rows_sql.carried(FEED), "quality_code": "s.quality_code"}
+    raw, raw_cols = rows_sql.as_columns(kept), ", ".join(kept)
     minutes = "COALESCE(CAST(minutes_std AS DOUBLE), 15)"
     return f"""
 WITH j AS MATERIALIZED (

@@ -102,47 +102,56 @@ def test_plain_frames_hold_at_least_chunk_rows_records(monkeypatch: pytest.Monke
     assert list(whole[FEED.columns[0]]) == [f"r{i}" for i in range(3000)]
 
 
-def test_a_short_last_chunk_joins_the_one_before(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A streamed file's last chunk shorter than a row group would go through DuckDB's WAL and be written again
-    at the next checkpoint: it is joined to the chunk before it; a last chunk of a row group or more stays on
-    its own. Every record once, in file order (rejects: `test_tail_join_keeps_every_chunk_and_its_rejects`)."""
+def test_streamed_chunks_hold_whole_row_groups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A streamed append that ends in a partial DuckDB row group leaves the next checkpoint groups to merge
+    (rewriting their neighbours), and one shorter than a row group goes through the WAL: every chunk but the
+    last holds whole row groups, and the last at least one. Every record once, in file order (rejects:
+    `test_row_group_cuts_keep_every_record_and_its_rejects`)."""
     monkeypatch.setattr(plain, "BLOCK_BYTES", 4096)  # ~100 records a block
     monkeypatch.setattr(batch, "CHUNK_ROWS", 700)
     rows = [ROW.replace("v0", f"r{i}") for i in range(3000)]
     path = tmp_path / "cis_tariff_20261001.dat"
     path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
-    def chunks(row_group: int) -> list[tuple[pd.DataFrame, list]]:
+    def chunks(row_group: int) -> list[int]:
         monkeypatch.setattr(batch, "ROW_GROUP_ROWS", row_group)
-        return list(batch._chunks(path, parse_name(path), "utf-8", True, False))
+        frames = [frame for frame, _ in batch._chunks(path, parse_name(path), "utf-8", True, False)]
+        whole = pd.concat(frames, ignore_index=True)
+        assert list(whole["source_row_number"]) == list(range(1, 3001))
+        assert list(whole[FEED.columns[0]]) == [f"r{i}" for i in range(3000)]
+        return [len(frame) for frame in frames]
 
-    apart = [len(frame) for frame, _ in chunks(0)]  # no chunk is shorter than 0 rows: none joined
-    assert len(apart) > 2 and apart[-1] < 700, apart
-    assert [len(frame) for frame, _ in chunks(apart[-1])] == apart  # the last chunk is a whole row group
-    joined = chunks(apart[-1] + 1)
-    assert [len(frame) for frame, _ in joined] == [*apart[:-2], apart[-2] + apart[-1]]
-    whole = pd.concat([frame for frame, _ in joined], ignore_index=True)
-    assert list(whole["source_row_number"]) == list(range(1, 3001))
+    apart = chunks(0)  # 0: as the reader cut them
+    assert len(apart) > 2 and len(set(apart)) > 1 and all(n % 500 for n in apart), apart
+    for row_group in (300, 700, 1000):
+        cut = chunks(row_group)
+        assert len(cut) > 1 and all(n % row_group == 0 for n in cut[:-1]), (row_group, cut)
+        assert row_group <= cut[-1] < 2 * row_group + max(apart), (row_group, cut)
+    assert chunks(5000) == [3000]  # fewer records than a row group: one chunk
 
 
-def test_tail_join_keeps_every_chunk_and_its_rejects() -> None:
+def test_row_group_cuts_keep_every_record_and_its_rejects() -> None:
     def chunk(first: int, n: int) -> tuple[pd.DataFrame, list]:
         return pd.DataFrame({"source_row_number": range(first, first + n)}), [(first, "bad", "d", "raw")]
 
-    def joined(*sizes: int) -> list[tuple[list[int], list[int]]]:
+    def cut(*sizes: int) -> list[tuple[list[int], list[int]]]:
         chunks, first = [], 1
         for n in sizes:
             chunks.append(chunk(first, n))
             first += n
         return [(list(f["source_row_number"]), [r[0] for r in rejects])
-                for f, rejects in batch._tail_joined(iter(chunks), tail_rows=10)]
+                for f, rejects in batch._row_groups(iter(chunks), unit=10)]
 
-    assert joined() == []
-    assert joined(3) == [([1, 2, 3], [1])]
-    assert joined(12, 3) == [(list(range(1, 16)), [1, 13])]
-    assert joined(12, 12, 3) == [(list(range(1, 13)), [1]), (list(range(13, 28)), [13, 25])]
-    assert joined(12, 12, 10) == [(list(range(1, 13)), [1]), (list(range(13, 25)), [13]),
-                                  (list(range(25, 35)), [25])]
+    assert cut() == []
+    assert cut(3) == [([1, 2, 3], [1])]
+    assert cut(3, 4) == [(list(range(1, 8)), [1, 4])]
+    assert cut(12, 3) == [(list(range(1, 16)), [1, 13])]
+    assert cut(12, 12, 3) == [(list(range(1, 11)), [1]), (list(range(11, 28)), [13, 25])]
+    assert cut(12, 12, 6) == [(list(range(1, 11)), [1]), (list(range(11, 21)), [13]), (list(range(21, 31)), [25])]
+    assert cut(25, 1, 4) == [(list(range(1, 21)), [1]), (list(range(21, 31)), [26, 27])]
+    # a record carried into the next chunk takes its reject along
+    assert cut(15, 15) == [(list(range(1, 11)), [1]), (list(range(11, 31)), [16])]
+    assert cut(14, 1, 15) == [(list(range(1, 11)), [1]), (list(range(11, 31)), [15, 16])]
 
 
 def test_stream_scan_sees_quotes_and_bare_carriage_returns(tmp_path: Path) -> None:
