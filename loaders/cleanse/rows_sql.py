@@ -60,7 +60,7 @@ class Mappings:
         """The staged rows with the shared per-row values, as a FROM item (alias it `s`)."""
         if not self.prep:
             return "uf_src_rows"
-        return f"(SELECT s.*, {', '.join(f'{e} AS {n}' for n, e in self.prep.items())} FROM uf_src_rows s)"
+        return f"(SELECT s.*, {as_columns(self.prep)} FROM uf_src_rows s)"
 
     def distinct(self, *cols: str, where: str = "TRUE") -> pd.DataFrame:
         df = self.raw.execute(f"SELECT DISTINCT {', '.join(cols)} FROM uf_src_rows s WHERE {where}").df()
@@ -190,6 +190,7 @@ def carried(feed: str) -> dict[str, str]:
 
 
 def as_columns(exprs: dict[str, str]) -> str:
+    """SQL select items `expr AS name` of name -> expr."""
     return ", ".join(f"{e} AS {name}" for name, e in exprs.items())
 
 
