@@ -13,7 +13,7 @@ from loaders.bulk import insert_frame
 ROW_GROUP = 122_880  # DuckDB's
 
 
-def _row_groups(conn: sa.Connection, table: str) -> list[int]:
+def _group_sizes(conn: sa.Connection, table: str) -> list[int]:
     return [int(n) for (n,) in conn.execute(sa.text(
         f"SELECT MAX(count) FROM pragma_storage_info('{table}') WHERE column_id = 0 AND segment_type <> 'VALIDITY' "
         "GROUP BY row_group_id ORDER BY row_group_id"))]
@@ -33,7 +33,7 @@ def test_a_frame_of_arrow_chunks_appends_whole_row_groups(tmp_path: Path) -> Non
         conn.execute(sa.text("CREATE TABLE t (n BIGINT, text VARCHAR)"))
         assert insert_frame(conn, "t", df) == n
     with engine.connect() as conn:
-        assert _row_groups(conn, "t") == [ROW_GROUP, ROW_GROUP]
+        assert _group_sizes(conn, "t") == [ROW_GROUP, ROW_GROUP]
         assert conn.execute(sa.text("SELECT COUNT(*), MIN(n), MAX(n), COUNT(DISTINCT text) FROM t")).one() == (
             n, 0, n - 1, 97)
         assert conn.execute(sa.text("SELECT text FROM t WHERE n = 200000")).scalar() == f"v{200_000 % 97}"
