@@ -46,7 +46,7 @@ def force_streaming(monkeypatch: pytest.MonkeyPatch, chunk_rows: int = 40, block
     dozen customers still crosses chunk boundaries."""
     monkeypatch.setattr(batch, "STREAM_BYTES", -1)
     monkeypatch.setattr(batch, "CHUNK_ROWS", chunk_rows)
-    monkeypatch.setattr(batch, "ROW_GROUP_ROWS", chunk_rows * 3 // 5)  # as 122,880 to 200,000: chunks are re-cut at row groups
+    monkeypatch.setattr(batch, "ROW_GROUP_ROWS", chunk_rows * 3 // 5)  # as 122,880 to 200,000
     monkeypatch.setattr(batch, "PART_BYTES", 1 << 16)
     monkeypatch.setattr(plain, "BLOCK_BYTES", block_bytes)
 
