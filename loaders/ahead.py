@@ -15,7 +15,8 @@ What a one-at-a-time run guarantees still holds:
   anything is staged (`reserve_batch_ids`), and the star takes a key's latest row by batch id;
 - until it is published a staged batch is `running`, which every reader skips; a run that stops early
   discards what it staged, and a killed one leaves `running` batches that the next run discards
-  (`loaders.live.discard_interrupted`).
+  (`loaders.live.discard_interrupted`). A stopping run (Ctrl-C, an error) does not wait for the worker to
+  finish its file: the worker gives it up before its next committed chunk or partition.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class StageAhead:
         self.by_worker: set[int] = set()  # the files in `staged` that the worker staged
         self.changed = threading.Condition()
         self.closing = False
+        self.stopping = threading.Event()  # set by close(): a file being staged is given up at its next unit
         self.worker: threading.Thread | None = None
 
     def load(self, i: int) -> BatchResult:
@@ -66,6 +68,7 @@ class StageAhead:
 
     def close(self) -> None:
         """Stop the worker and undo whatever was staged and not published (a run that stopped early)."""
+        self.stopping.set()
         with self.changed:
             self.closing = True
             self.changed.notify_all()
@@ -86,7 +89,7 @@ class StageAhead:
     def _stage(self, k: int) -> None:
         staged = None  # however staging ends, file k gets an entry: the run may be waiting for it
         try:
-            staged = stage_ahead(self.engine, self.files[k], tz=self.tz, batch_id=self.ids[k])
+            staged = stage_ahead(self.engine, self.files[k], tz=self.tz, batch_id=self.ids[k], stop=self.stopping)
         except Exception:  # noqa: BLE001, S110 - the ordinary load at the file's turn reports it
             pass
         finally:

@@ -12,6 +12,7 @@ Row conservation is checked against what the warehouse actually holds for the ba
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -370,8 +371,12 @@ def stages_ahead(engine: Engine, path: Path) -> bool:
                                                 size > AHEAD_BYTES and name.feed.name not in NESTED)
 
 
+class StageStopped(Exception):
+    """The run stopped (Ctrl-C, an error, its last file done) while this file was being staged ahead."""
+
+
 def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batch_id: int | None = None,
-                code: str | None = None) -> Staged | None:
+                code: str | None = None, stop: threading.Event | None = None) -> Staged | None:
     """Stage and cleanse a file (`stages_ahead`) now, on a connection of its own, while earlier
     deliveries are still loading; `load_file(..., staged=)` publishes it at its turn, so the star still
     sees deliveries in order. Staging and cleansing read nothing but the batch's own rows, which is what
@@ -379,7 +384,11 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
 
     Returns None where there is nothing to gain or something to report — the content was already loaded,
     the file does not parse, a driver error: `load_file` then loads the file the ordinary way and reports
-    what happens exactly as it always does."""
+    what happens exactly as it always does.
+
+    Once `stop` is set the file is given up before its next chunk, partition or whole-file transaction (and
+    discarded, returning None): a run stopped by Ctrl-C waits for one such unit, not for the rest of a file
+    that takes minutes."""
     path = Path(path)
     started = now()
     sha, size = file_sha256(path)
@@ -403,12 +412,17 @@ def stage_ahead(engine: Engine, path: Path, *, tz: str = "America/Chicago", batc
         with conn.begin():
             staged_id = insert_audit(conn, audit, status="running", encoding=result.encoding)
             hold(staged_id)
+
+        def unit() -> Any:  # one committed unit of the staging, begun only while the run goes on
+            if stop is not None and stop.is_set():
+                raise StageStopped(f"{path.name}: the run stopped; staging ahead given up")
+            return conn.begin()
         try:
             if chunked:
-                n_read, counts = _stage_and_cleanse(conn, conn.begin, result, path, name, tz, plain_text, staged_id)
+                n_read, counts = _stage_and_cleanse(conn, unit, result, path, name, tz, plain_text, staged_id)
                 feed_rows = {name.feed.name: n_read}
             else:
-                with conn.begin():
+                with unit():
                     counts = _stage_parsed(conn, staged_id, parsed, tz)
                 n_read, feed_rows = parsed.rows_read, _feed_rows(parsed)
         except BaseException as e:  # an error is reported by the ordinary load at the file's turn

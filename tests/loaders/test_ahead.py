@@ -21,7 +21,7 @@ from warehouse.engine import create_engine
 from warehouse.migrate import migrate
 
 from .conftest import write_delivery
-from .test_bad_inputs import CUSTOMER_HEADER, lines, put
+from .test_bad_inputs import CUSTOMER_HEADER, CUSTOMER_ROW, lines, put
 from .test_streamed import content, force_streaming
 
 
@@ -151,6 +151,43 @@ def test_a_run_that_stops_part_way_discards_what_it_staged(tmp_path: Path, monke
         if table != "dim_batch":  # the second run's files have other ids; their rows must be the same rows
             assert len(got[table]) == len(expected[table]), table
     _no_running_batch(engine)
+
+
+def test_a_stopping_run_gives_up_the_file_the_worker_is_staging(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C does not wait for the worker to stage the rest of a long file (the 2 M month's interval file
+    takes minutes): the worker gives it up before its next committed chunk, and nothing of it is left."""
+    out = write_delivery(tmp_path / "out")
+    big = put(out, "cis/cis_customer_20260106.dat", lines(CUSTOMER_HEADER, *[CUSTOMER_ROW] * 400))
+    force_streaming(monkeypatch)  # 40 records a chunk: the big file is ten or so committed chunks
+    engine = _engine(tmp_path / "ahead.duckdb")
+    # the first file is one no worker takes (small XML): the worker's file is the big one
+    run = ahead.StageAhead(engine, [out / "mdm/mdm_espi_20260105.xml", big], "America/Chicago")
+    assert run.stageable == [1]
+    mid_file = threading.Event()
+    worker_chunks: list[int] = []
+    real = batch._stage_rows
+
+    def staging(conn: sa.Connection, batch_id: int, *a: object, **kw: object) -> None:
+        real(conn, batch_id, *a, **kw)  # type: ignore[arg-type]
+        if threading.current_thread().name == "stage-ahead":
+            worker_chunks.append(batch_id)
+            mid_file.set()
+            run.stopping.wait(10)  # the run stops while this chunk is being staged
+    monkeypatch.setattr(batch, "_stage_rows", staging)
+    try:
+        run.load(0)  # the worker starts on the big file meanwhile
+        assert mid_file.wait(10), "the worker never started the big file"
+    finally:
+        run.close()
+    assert len(worker_chunks) == 1, "the worker went on staging the file after the run stopped"
+    assert run.staged == {}
+    _no_running_batch(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM stg_cis_customer")).scalar() == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM cln_cis_customer")).scalar() == 0
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM dim_batch WHERE file_name LIKE 'cis_customer%'")
+                            ).scalar() == 0
 
 
 def test_files_over_ahead_bytes_stage_ahead_and_equal_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
