@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -247,12 +248,10 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
     for chunk, chunk_rejects in _chunks(path, name, str(result.encoding), plain_text, in_sql(conn, feed.name)):
         rejects += chunk_rejects
         chunk.insert(0, "batch_id", batch_id)
-        key = clean_code(chunk[PARTITION_KEYS[feed.name]])
-        hashed = pd.util.hash_array(key.fillna("").astype(str).to_numpy(dtype=object))
         with unit():
             insert_frame(conn, feed.staging_table, chunk[["batch_id", "source_row_number", *feed.columns]])
             insert_frame(conn, "uf_part", pd.DataFrame({"source_row_number": chunk["source_row_number"],
-                                                        "part": (hashed % parts).astype("int64")}))
+                                                        "part": partitions(chunk[PARTITION_KEYS[feed.name]], parts)}))
         n_read += len(chunk)
     rejected = {r[0] for r in rejects}
     counts = Counts()
@@ -267,6 +266,16 @@ def _stage_and_cleanse(conn: sa.Connection, unit: Callable[[], Any], result: Bat
     with unit():
         conn.execute(sa.text("DROP TABLE uf_part"))
     return n_read, counts
+
+
+def partitions(keys: pd.Series, parts: int) -> np.ndarray:
+    """Each row's partition of `parts`: a hash of its standardised key (`clean_code`, a missing one as ''),
+    so that every row of one service point lands in one partition. Computed once per distinct raw key: a
+    chunk of ~300 k interval reads has a few thousand (per row, the 10.7 M reads of the 2 M month cost ~6 s)."""
+    codes, distinct = pd.factorize(keys)  # a missing key is code -1: the '' appended last
+    std = clean_code(pd.Series(distinct)).fillna("").astype(str).to_numpy(dtype=object)
+    hashed = pd.util.hash_array(np.append(std, ""))
+    return (hashed[codes] % parts).astype("int64")
 
 
 def _cleanse_each_chunk(conn: sa.Connection, unit: Callable[[], Any], result: BatchResult, path: Path,

@@ -252,3 +252,29 @@ def test_resends_in_different_chunks_are_folded_as_when_read_whole(backend: str,
 def _drop_schema(admin: Engine, schema: str) -> None:
     with admin.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.mark.parametrize("storage", ["object", "arrow"])
+def test_a_rows_partition_is_the_hash_of_its_standardised_key(storage: str) -> None:
+    """`batch.partitions` hashes each distinct raw key once; every row gets what hashing its own standardised key
+    gives, so the rows of one service point (however its id was typed) share a partition."""
+    import pyarrow as pa
+
+    from loaders.cleanse.ids import clean_code
+
+    typed = [" sp1", "SP1", "sp1\u00a0", "\u2003SP1", "\x1cSP1\x1f", None, "", "  ", "stra\u00dfe", "STRASSE",
+             "\u0131x", "IX", "SP2", "sp2 "]
+    values = typed * 3
+    keys = pd.Series(values, dtype=object) if storage == "object" else pd.Series(pd.arrays.ArrowStringArray(
+        pa.array(values)))
+    for parts in (1, 5, 37):
+        got = batch.partitions(keys, parts)
+        for value, part in zip(values, got, strict=True):
+            std = clean_code(pd.Series([value], dtype=object)).iloc[0]
+            assert part == pd.util.hash_array(pd.Series([std or ""], dtype=object).to_numpy())[0] % parts, value
+        by_std: dict[str, set[int]] = {}
+        for value, part in zip(values, got, strict=True):
+            by_std.setdefault(clean_code(pd.Series([value], dtype=object)).iloc[0] or "", set()).add(int(part))
+        assert all(len(p) == 1 for p in by_std.values()), by_std
+        assert len({*by_std}) < len(set(typed)), "the cases must include ids typed differently for one key"
+    assert len(batch.partitions(pd.Series([], dtype=object), 7)) == 0
