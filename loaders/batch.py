@@ -28,6 +28,7 @@ from loaders import star
 from loaders.audit import file_sha256, insert_audit, new_audit, now, prior_load
 from loaders.bulk import insert_frame
 from loaders.cleanse.ids import clean_code
+from loaders.cleanse.links import link
 from loaders.cleanse.staged import Counts, cleanse_rows, cleanse_staged, fold_across_chunks, in_sql, read_part
 from loaders.errors import ConservationError, DeliveryError, LoaderError
 from loaders.live import discard_rows, hold, live, release
@@ -476,6 +477,7 @@ def _discard_batch(conn: sa.Connection, feed: str, batch_id: int) -> None:
 
 def _finish(conn: sa.Connection, result: BatchResult, batch_id: int, rows_read: int, counts: Counts,
             audit: dict) -> None:
+    link(conn, result.feed, batch_id)  # repairs from other feeds' published rows, published with the batch
     # versions take effect when they are published, not when the load began: a long load publishing after a
     # shorter one that started later must not close that one's versions before they began
     star.publish(conn, result.feed, batch_id, now())

@@ -30,6 +30,7 @@ REPAIR_THRESHOLDS = {
     "cis.address_variant": 1.0,
     "cis.day_month_swap": 1.0,
     "crm.account_format": 1.0,
+    "crm.unlinked_interaction": 1.0,  # linked from the case or the contact (loaders.cleanse.links)
     "gis.swapped_coordinates": 1.0,
     "mdm.negative": 1.0,
     "payments.cents_dollars": 0.5,  # card amounts sent in cents are repaired; lockbox dollars-in-cents are not
