@@ -122,6 +122,24 @@ def test_matching_and_scoring_skip_a_batch_still_loading(duck: Engine, tmp_path:
         assert _scalar(duck, f"SELECT COUNT(*) FROM {table}") == 0, table
 
 
+def test_quarantine_reasons_count_a_batch_once_it_is_published(duck: Engine, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    staged, go = _held_while_running(monkeypatch, fail=False)
+    customers = _customers(tmp_path / "cis" / "cis_customer_20260105.dat", range(1, 21))
+    customers.write_text(customers.read_text() + "|I|P|NO ID|||||||||||\n")  # no partner id: quarantined
+    job, results = _background(lambda: batch.load_file(duck, customers))
+    try:
+        assert staged.wait(60), "the load never reached its last transaction"
+        assert _scalar(duck, "SELECT COUNT(*) FROM quarantine") == 1  # committed, but the batch is `running`
+        while_running = _scalar(duck, "SELECT COUNT(*) FROM v_dq_quarantine_reasons")
+    finally:
+        go.set()
+        job.join(60)
+    assert results[0].status == "loaded", results[0].message
+    assert while_running == 0
+    assert _scalar(duck, "SELECT SUM(rows_quarantined) FROM v_dq_quarantine_reasons") == 1
+
+
 def _cis_premises_change_while_gis_publishes(duck: Engine, tmp_path: Path, staged: threading.Event,
                                              go: threading.Event) -> batch.BatchResult:
     """Premises published from CIS ('Old St'); a CIS update ('New St') loads in a worker thread and is held

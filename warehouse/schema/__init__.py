@@ -98,6 +98,7 @@ def migrations() -> tuple[Migration, ...]:
         Migration(7, "console_views", views=console.VIEWS),
         Migration(8, "powerbi_views", views=powerbi_views.VIEWS),
         Migration(9, "duckdb_star_keys_by_construction", unkeyed_in_duckdb=star.KEYED_BY_CONSTRUCTION),
+        Migration(10, "quarantine_reasons_of_loaded_batches", views=(console.QUARANTINE_REASONS_OF_LOADED_BATCHES,)),
     )
 
 

@@ -129,3 +129,17 @@ WHERE check_type = 'schema' AND status IN ('fail', 'warn', 'error')""",
         "Schema checks that saw a change (columns or types differing from the declared schema).",
     ),
 )
+
+# Migration 010 redefines the quarantine view of 007, which also counted the rows of a batch still `running`:
+# on DuckDB a large file is staged in committed chunks, and a killed load leaves them until the next writer
+# discards them (loaders.live). Only published batches' rows count.
+QUARANTINE_REASONS_OF_LOADED_BATCHES = View(
+    "v_dq_quarantine_reasons",
+    """
+SELECT q.batch_id, q.feed, q.reason_code, q.column_name, COUNT(*) AS rows_quarantined,
+       MAX(q.quarantined_at) AS last_quarantined_at
+FROM quarantine q
+JOIN dim_batch b ON b.batch_id = q.batch_id AND b.status = 'loaded'
+GROUP BY q.batch_id, q.feed, q.reason_code, q.column_name""",
+    "Why rows of loaded batches were quarantined, per batch, feed, reason code and column.",
+)
