@@ -23,6 +23,8 @@ sum_check) have no failing-row relation: `failing_rows` returns None.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from sqlglot import exp
 
 from checks import familysql, veesql
@@ -32,6 +34,10 @@ from checks.metrics import predicate_columns
 from checks.registry import failure_of
 from checks.spec import CheckSpec, Suite
 from checks.sqlexpr import SqlContext, col, predicate, present, read_as, source, table
+
+if TYPE_CHECKING:
+    from checks.types.references import References
+    from checks.types.unique import Unique
 
 _VEE = ("spike", "zero_run", "flat_line", "rollover", "multiplier_unit", "unit_level")
 
@@ -55,15 +61,17 @@ def _failing(ctx: SqlContext, spec: CheckSpec, src: exp.Expr, rid: exp.Expr) -> 
     if pred is not None:
         return exp.select(exp.alias_(rid, "rid")).from_(src).where(predicate(ctx, pred))
     if spec.type == "unique":
-        parts = [col(k) for k in check.keys]
-        if check.failed_rows == "duplicate_rows":
-            return _duplicated(ctx, src, rid, parts, check.keys)
-        return _excess(ctx, src, rid, parts, check.keys)
+        unique = cast("Unique", check)
+        parts: list[exp.Expr] = [col(k) for k in unique.keys]
+        if unique.failed_rows == "duplicate_rows":
+            return _duplicated(ctx, src, rid, parts, unique.keys)
+        return _excess(ctx, src, rid, parts, unique.keys)
     if spec.type == "duplicate_interval":
         m = next(iter(check.metrics().values()))
         return _excess(ctx, src, rid, [col(k) for k in m.option("keys")] + [veesql._ts(ctx, m)], ())
     if spec.type == "references":
-        return _orphans(ctx, src, rid, check.keys, check.parent_keys, check.to)
+        refs = cast("References", check)
+        return _orphans(ctx, src, rid, refs.keys, refs.parent_keys, refs.to)
     if spec.type in familysql.LOOKUP_BUILDERS:
         # the check's own unit relation, keyed by the row id: one unit per judged row (total record)
         m = next(iter(check.metrics().values()))

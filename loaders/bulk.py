@@ -15,6 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from warehouse.dialects import dialect_of_engine
+from warehouse.engine import driver_connection
 from warehouse.schema import all_tables
 
 
@@ -26,7 +27,7 @@ def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> int:
     dialect = dialect_of_engine(conn.engine.dialect.name)
     cols = list(df.columns)
     if dialect.name == "duckdb":
-        raw = conn.connection.driver_connection
+        raw = driver_connection(conn)
         view = f"__uf_{uuid.uuid4().hex[:12]}"
         raw.register(view, _one_arrow_chunk(df))
         try:
@@ -38,7 +39,7 @@ def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> int:
     elif dialect.name == "postgres":
         buf = io.StringIO()
         df.to_csv(buf, index=False, header=False, na_rep="\\N")
-        raw = conn.connection.driver_connection
+        raw = driver_connection(conn)
         with raw.cursor() as cur, cur.copy(
             f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         ) as copy:

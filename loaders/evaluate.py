@@ -103,7 +103,7 @@ def evaluate(engine: Engine, out_dir: str | Path) -> Evaluation:
                 if batch is None or not rows:
                     total += len(rows)
                     continue
-                got = dict(conn.execute(sa.text(
+                got: dict[int, object] = dict(conn.execute(sa.text(
                     f"SELECT source_row_number, {expr} FROM {table} WHERE batch_id = :b AND source_row_number IN "
                     f"({', '.join(str(r) for r in rows)})"), {"b": batch}).all())
                 for r, want in zip(rows, clean, strict=False):

@@ -141,6 +141,15 @@ def is_lock_error(error: BaseException) -> bool:
     return "Could not set lock on file" in text or "Conflicting lock is held" in text
 
 
+def driver_connection(conn: sa.Connection) -> Any:
+    """The driver's own connection under `conn` (DuckDB's, psycopg's), for what SQLAlchemy does not wrap:
+    Arrow scans and registered frames on DuckDB, COPY on PostgreSQL."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
+    return raw
+
+
 def connect_checked(engine: Engine) -> sa.Connection:
     """Open a connection, turning 'cannot reach' and 'file is locked' into WarehouseUnavailable."""
     try:

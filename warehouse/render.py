@@ -104,7 +104,7 @@ def _table(table: Table, dialect: Dialect, keyed: bool = True) -> list[str]:
                 f"CONSTRAINT pk_{table.name} PRIMARY KEY NONCLUSTERED ({', '.join(table.primary_key)}) "
                 "NOT ENFORCED"
             )
-        dist = table.distribution
+        dist: str = table.distribution
         if dist == "HASH":
             dist = f"HASH({table.hash_column})"
         storage = _synapse_storage(table)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -148,7 +149,8 @@ def _ascii_streets(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     joined = pc.binary_join(pa.ListArray.from_arrays(
         pa.array(np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(n)))], type=pa.int32()),
         new.filter(pa.array(keep))), " ")
-    address = np.where(n > 0, joined.to_numpy(zero_copy_only=False), None)
+    # (numpy's stubs take a None branch for the one-argument form)
+    address = cast(np.ndarray, np.where(n > 0, joined.to_numpy(zero_copy_only=False), None))
     address[pc.is_null(text).to_numpy(zero_copy_only=False)] = None
     return address, unit.to_numpy(zero_copy_only=False)
 

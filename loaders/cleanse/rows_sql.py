@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from loaders import bulk
 from loaders.cleanse import addresses, contacts, dates, feeds, ids, names
+from warehouse.engine import driver_connection
 from warehouse.schema.staging import FEEDS
 
 # feed -> the raw columns its feed-specific standardisers (`feeds.feed_specific`) read; each output is a
@@ -51,7 +52,9 @@ class Mappings:
     `uf_src_rows s`) and the per-row issue flags as (SQL flag, reason_code, column) in `cleanse`'s order."""
 
     def __init__(self, raw: Any) -> None:
-        self.raw, self.names, self.joins = raw, [], []
+        self.raw = raw
+        self.names: list[str] = []  # registered mapping tables
+        self.joins: list[str] = []
         self.flags: list[tuple[str, str, str]] = []
         self.prep: dict[str, str] = {}  # per-row values the rules share, computed once: name -> SQL over s
         self.swaps: dict[str, str] = {}  # date rule's raw column -> SQL: repaired by swapping day and month
@@ -161,7 +164,7 @@ def run(conn: sa.Connection, feed: str, batch_id: int, source: str,
 
     The raw text is joined back from `uf_src_rows` only at the end: carried through the cleanse it was copied
     once more by every materialised step (the interval feed has four), ~0.1 s per copy of 290 k interval reads."""
-    raw = conn.connection.driver_connection
+    raw = driver_connection(conn)
     cols = FEEDS[feed].columns
     raw.execute(f"CREATE OR REPLACE TEMPORARY TABLE uf_src_rows AS {source}")
     with mappings(raw) as m:

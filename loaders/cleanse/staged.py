@@ -9,6 +9,7 @@ A feed in `SQL_CLEANSE` is cleansed where its rows are (DuckDB SQL); the others 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -19,12 +20,16 @@ from loaders.audit import now
 from loaders.bulk import insert_frame
 from loaders.cleanse import feeds, interval_sql, rows_sql
 from loaders.cleanse.feeds import SUPERSEDE_KEYS, cleanse
+from warehouse.engine import driver_connection
 from warehouse.schema.staging import FEEDS
 
 # Feeds cleansed as set-based SQL where the warehouse is DuckDB (the staged rows never come back to Python);
 # each gives exactly what `cleanse` gives (tests/loaders/test_interval_sql.py).
-SQL_CLEANSE = {"mdm_interval": interval_sql.cleanse_in_sql,
-               **{feed: partial(rows_sql.cleanse_in_sql, feed=feed) for feed in rows_sql.PER_ROW}}
+SqlCleanse = Callable[[sa.Connection, int, str, str], tuple[int, pd.DataFrame, int]]  # (batch, source, tz)
+SQL_CLEANSE: dict[str, SqlCleanse] = {
+    "mdm_interval": interval_sql.cleanse_in_sql,
+    **{feed: partial(rows_sql.cleanse_in_sql, feed=feed) for feed in rows_sql.PER_ROW},
+}
 
 
 def read_part(conn: sa.Connection, table: str, cols: list[str], batch_id: int, part: int) -> pd.DataFrame:
@@ -32,7 +37,7 @@ def read_part(conn: sa.Connection, table: str, cols: list[str], batch_id: int, p
     sql = (f"SELECT {', '.join('s.' + c for c in cols)} FROM {table} s JOIN uf_part u ON u.source_row_number = "
            "s.source_row_number WHERE s.batch_id = {b} AND u.part = {p} ORDER BY s.source_row_number")
     if conn.engine.dialect.name == "duckdb":  # a columnar fetch; row tuples cost more than the cleanse itself
-        df = conn.connection.driver_connection.execute(sql.format(b="?", p="?"), [batch_id, part]).df()
+        df = driver_connection(conn).execute(sql.format(b="?", p="?"), [batch_id, part]).df()
         rows = pd.DataFrame({c: df[c].to_numpy(dtype=object, na_value=None) for c in cols[1:]}, dtype=object)
         rows.insert(0, cols[0], df[cols[0]].to_numpy(dtype="int64"))
         return rows

@@ -17,7 +17,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -247,16 +247,17 @@ def iter_delimited(path: Path, feed: Feed, delimiter: str, encoding: str, gzippe
     from the file (memory bounded by the chunk, not the file). Plain text is split by `plain`; where that
     meets something only the strict reader handles, the strict reader takes over at the record where it
     stopped. `arrow`: plain text's fields stay Arrow strings (`plain.to_frame`)."""
-    done = 0
+    start = 0  # records the plain reader already gave
     if plain_text:
         done = yield from _iter_plain(path, feed, delimiter, encoding, gzipped, chunk_rows, arrow)
         if done is None:
             return
-    yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, done)
+        start = done
+    yield from _iter_strict(path, feed, delimiter, encoding, gzipped, chunk_rows, start)
 
 
 def open_binary(path: Path, gzipped: bool) -> BinaryIO:
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    return cast(BinaryIO, gzip.open(path, "rb") if gzipped else open(path, "rb"))  # noqa: SIM115 (the caller closes it)
 
 
 def _iter_plain(path: Path, feed: Feed, delimiter: str, encoding: str, gzipped: bool, chunk_rows: int,

@@ -100,8 +100,9 @@ def test_duckdb_star_tables_lose_their_enforced_keys_and_keep_their_rows(duckdb_
 
     before = tmp_path / "ddl" / "duckdb"
     before.mkdir(parents=True)
-    for f in migration_files(DUCKDB)[:-1]:
-        (before / f.path.name).write_text(f.sql)
+    for f in migration_files(DUCKDB):
+        if f.version < 9:
+            (before / f.path.name).write_text(f.sql)
     migrate(duckdb_engine, ddl_dir=tmp_path / "ddl")
     star = {t.name for t in KEYED_BY_CONSTRUCTION}
     with duckdb_engine.begin() as conn:
