@@ -107,6 +107,15 @@ from loaders import batch
 from loaders.run import load_directory
 from warehouse.engine import create_engine
 batch.STREAM_BYTES, batch.CHUNK_ROWS, batch.PART_BYTES = -1, 500, 1 << 14  # every file chunked, many commits
+insert_frame = batch.insert_frame
+
+def staging_said(conn, table, df):  # tells the test each time a chunk is staged, so it can kill mid-batch
+    n = insert_frame(conn, table, df)
+    if table.startswith("stg_"):
+        print("staged", flush=True)
+    return n
+
+batch.insert_frame = staging_said
 load_directory(create_engine("duckdb:///" + sys.argv[1]), sys.argv[2])
 """
 
@@ -126,10 +135,17 @@ def test_sigkill_during_a_chunked_batch_is_undone_before_the_next_load(
         db = tmp_path / f"s{trial}.duckdb"
         shutil.copy(template, db)
         child = subprocess.Popen([sys.executable, "-c", STREAMED_CHILD, str(db), str(out)],
-                                 cwd=Path(__file__).parents[2])
-        time.sleep(rng.uniform(1.5, 5.0))
+                                 cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, text=True)
+        # a kill shortly after the k-th staged chunk, whatever the machine's speed (a fixed delay missed
+        # every batch on a fast machine): inside a chunked batch, or just after one committed
+        assert child.stdout is not None
+        for _ in range(rng.randint(1, 15)):
+            if not child.stdout.readline():
+                break  # the load ended first
+        time.sleep(rng.uniform(0.0, 0.2))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        child.stdout.close()
         url = f"duckdb:///{db}"
         engine = create_engine(url)
         interrupted += len(discard_interrupted(engine))
