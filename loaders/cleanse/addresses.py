@@ -149,7 +149,7 @@ def _ascii_streets(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     joined = pc.binary_join(pa.ListArray.from_arrays(
         pa.array(np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(n)))], type=pa.int32()),
         new.filter(pa.array(keep))), " ")
-    # (numpy's stubs take a None branch for the one-argument form)
+    # cast: with a None branch numpy's type stubs pick np.where's one-argument form, which returns a tuple
     address = cast(np.ndarray, np.where(n > 0, joined.to_numpy(zero_copy_only=False), None))
     address[pc.is_null(text).to_numpy(zero_copy_only=False)] = None
     return address, unit.to_numpy(zero_copy_only=False)

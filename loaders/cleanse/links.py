@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-# The newest loaded row per key of a CRM feed, with an account; `{keys}` limits it to the keys the batch needs.
+# The newest loaded row with an account per key of a CRM feed, for the keys in `need` (the batch's rows that lack one).
 _NEWEST_ACCOUNT = """
     SELECT link_key, account_number_std FROM (
         SELECT trim(x.{key}) AS link_key, x.account_number_std,

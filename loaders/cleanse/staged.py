@@ -25,7 +25,8 @@ from warehouse.schema.staging import FEEDS
 
 # Feeds cleansed as set-based SQL where the warehouse is DuckDB (the staged rows never come back to Python);
 # each gives exactly what `cleanse` gives (tests/loaders/test_interval_sql.py).
-SqlCleanse = Callable[[sa.Connection, int, str, str], tuple[int, pd.DataFrame, int]]  # (batch, source, tz)
+# (conn, batch id, source rows' SQL, tz) -> (rows loaded, failed rows, rows merged)
+SqlCleanse = Callable[[sa.Connection, int, str, str], tuple[int, pd.DataFrame, int]]
 SQL_CLEANSE: dict[str, SqlCleanse] = {
     "mdm_interval": interval_sql.cleanse_in_sql,
     **{feed: partial(rows_sql.cleanse_in_sql, feed=feed) for feed in rows_sql.PER_ROW},
