@@ -29,6 +29,9 @@ SUFFIX = {
 }
 DIRECTION = {"NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE", "NORTHWEST": "NW",
              "SOUTHEAST": "SE", "SOUTHWEST": "SW"}
+# A directional that is the street's name is spelled out however it was written (Pub 28 abbreviates only a
+# directional beside a name): `7 W PARK` and `7 West Park` are one street, `7 WEST PARK`
+NAMED_DIRECTION = {**{abbr: word for word, abbr in DIRECTION.items()}, **{word: word for word in DIRECTION}}
 # A suffix or directional already written as Pub 28 abbreviates it is one too: without these, `112 NORTH ST`
 # (no suffix seen, so NORTH read as a directional) became `112 N ST` while `112 NORTH STREET` became
 # `112 NORTH ST`
@@ -61,6 +64,8 @@ def street(raw: str) -> tuple[str | None, str | None]:
         # a directional is one only beside a street name: in `112 NORTH RD` NORTH *is* the name
         if i == 1 and w in DIRECTION and name_end >= 2 or i == last and post_dir:
             out.append(DIRECTION[w])
+        elif i == 1 and w in DIRECTION:  # nothing but a suffix follows: it is the name
+            out.append(NAMED_DIRECTION[w])
         elif i == suffix_at and has_suffix:
             out.append(SUFFIX[w])
         else:
@@ -142,9 +147,11 @@ def _ascii_streets(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     name_end = np.where(has_suffix, suffix_at - 1, np.where(post_dir, last - 1, last))
     is_dir = known(flat, DIRECTION)
     as_dir = (pos == 1) & is_dir & (name_end[row] >= 2) | (pos == last[row]) & post_dir[row]
+    as_name = (pos == 1) & is_dir & (name_end[row] < 2)
     as_suffix = (pos == suffix_at[row]) & has_suffix[row]
     new = pc.if_else(pa.array(as_dir), _mapped(flat, DIRECTION),
-                     pc.if_else(pa.array(as_suffix), _mapped(flat, SUFFIX), flat))
+                     pc.if_else(pa.array(as_name), _mapped(flat, NAMED_DIRECTION),
+                                pc.if_else(pa.array(as_suffix), _mapped(flat, SUFFIX), flat)))
     keep = pos < n[row]
     joined = pc.binary_join(pa.ListArray.from_arrays(
         pa.array(np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(n)))], type=pa.int32()),

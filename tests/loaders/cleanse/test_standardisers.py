@@ -115,6 +115,11 @@ def test_address_variants_standardise_to_one_key() -> None:
     # a suffix or directional already abbreviated is read as one: same address as spelled out
     assert addresses.street("112 North St") == addresses.street("112 North Street") == ("112 NORTH ST", None)
     assert addresses.street("5 Main St S") == ("5 MAIN ST S", None)
+    # a directional that is the name is spelled out, however it was written
+    assert addresses.street("7 W Park") == addresses.street("7 West Park") == ("7 WEST PARK", None)
+    assert addresses.street("112 N St") == addresses.street("112 North Street") == ("112 NORTH ST", None)
+    assert addresses.street("6 N") == addresses.street("6 North") == ("6 NORTH", None)
+    assert addresses.street("7 W Park Ave") == ("7 W PARK AVE", None)  # PARK is the name: W is a directional
 
 
 def test_zips() -> None:
@@ -224,7 +229,7 @@ def test_street_lines_standardised_in_arrow_as_street_does_one_by_one() -> None:
                "1 STREET", "1 N STREET", "Résumé Street", "10 Park Place Apt. # 3", "4 Oak Ave Unit B-2",
                "4 Oak Ave, Apt 3", "4 Oak Ave Apartment", "4 Oak Ave #", "4 Oak Ave Lot 12 Space 5",
                "4 Oak Ave Suite#9", "4 APTOS WAY", "4 OAK AVE UNITB", "4 OAK AVE UNIT B.", "6 South Lake Drive East",
-               "6 NORTH", "6 N", "6 MAIN NORTH", "6 MAIN ST NORTH",
+               "6 NORTH", "6 N", "6 MAIN NORTH", "6 MAIN ST NORTH", "7 W PARK", "7 SW PARK S", "7 NE",
                "Route 66", "1600 PENNSYLVANIA AVENUE NW", "1 MAIN ST APT 4 APT 5", "7 Elm St apt 4b",
                *[f"{w}12{w}north{w}elm{w}street{w}apt{w}3{w}" for w in spaces])
     address, unit = addresses.streets(sample)
