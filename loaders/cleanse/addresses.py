@@ -61,11 +61,11 @@ def street(raw: str) -> tuple[str | None, str | None]:
     name_end = suffix_at - 1 if has_suffix else (last - 1 if post_dir else last)
     out = []
     for i, w in enumerate(words):
-        # a directional is one only beside a street name: in `112 NORTH RD` NORTH *is* the name
-        if i == 1 and w in DIRECTION and name_end >= 2 or i == last and post_dir:
+        if i == 1 and w in DIRECTION:
+            # a directional is one only beside a street name: in `112 NORTH RD` NORTH *is* the name
+            out.append(DIRECTION[w] if name_end >= 2 else NAMED_DIRECTION[w])
+        elif i == last and post_dir:
             out.append(DIRECTION[w])
-        elif i == 1 and w in DIRECTION:  # nothing but a suffix follows: it is the name
-            out.append(NAMED_DIRECTION[w])
         elif i == suffix_at and has_suffix:
             out.append(SUFFIX[w])
         else:
